@@ -1,0 +1,52 @@
+# Two commands: `make run` serves the platform with demo data on the embedded default
+# (SQLite, eager Celery); `make test` runs lint, the import contract and the whole suite on
+# PostgreSQL and Redis.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The suite runs on the machine's PostgreSQL and Redis unless told otherwise.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/homeservices)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: run test install messages gettext chromium lint demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+gettext:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+
+messages: install gettext
+	$(PY) manage.py compilemessages --ignore='.venv' --ignore='build' -v0
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+demo: install messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test: install messages chromium
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
+	@$(MAKE) --no-print-directory lint
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) build staticfiles db.sqlite3 .pytest_cache .ruff_cache

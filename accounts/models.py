@@ -1,0 +1,83 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    PROVIDER = "provider", _("Provider")
+    OPERATOR = "operator", _("Operator")
+
+
+class StaffGroup(models.TextChoices):
+    """Permission groups for operators; created by a data migration."""
+
+    VETTING = "vetting", _("Vetting")
+    SUPPORT = "support", _("Support")
+    QUALITY = "quality", _("Quality control")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone, password=None, **extra_fields):
+        if not phone:
+            raise ValueError("A phone number is required.")
+        user = self.model(phone=phone, **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", Role.OPERATOR)
+        return self.create_user(phone, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who signs in: customers, providers and operators. The phone number is the login."""
+
+    phone = PhoneNumberField(_("phone number"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email address"), blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"), default=False, help_text=_("Can log in to the admin site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return f"{self.full_name} ({self.phone})" if self.full_name else str(self.phone)
+
+    @property
+    def first_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else ""
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.first_name
+
+    @property
+    def is_customer(self):
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_provider(self):
+        return self.role == Role.PROVIDER

@@ -1,0 +1,25 @@
+"""The Celery app. Periodic work is declared here, in one schedule."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("homeservices")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Re-drives orders a lost message left waiting for a match.
+    "sweep-unmatched-orders": {
+        "task": "matching.tasks.sweep_unmatched_orders_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Passes offers nobody answered in time to the next candidate.
+    "expire-stale-offers": {
+        "task": "matching.tasks.expire_stale_offers_task",
+        "schedule": crontab(minute="*"),
+    },
+}

@@ -1,0 +1,191 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import Provider, ServiceArea, Skill
+
+
+class ServiceType(models.Model):
+    """A bookable service and how its price and duration follow from the home's area."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    required_skills = models.ManyToManyField(
+        Skill, related_name="service_types", verbose_name=_("required skills")
+    )
+    base_price = models.DecimalField(
+        _("base price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    price_per_sqm = models.DecimalField(
+        _("price per m²"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    minimum_price = models.DecimalField(
+        _("minimum price"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    minutes_per_sqm = models.DecimalField(
+        _("minutes per m²"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    minimum_minutes = models.PositiveIntegerField(_("shortest job (minutes)"), default=120)
+    maximum_minutes = models.PositiveIntegerField(_("longest job (minutes)"), default=240)
+    is_active = models.BooleanField(_("bookable"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(maximum_minutes__gte=F("minimum_minutes")),
+                name="service_duration_bounds",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    REQUESTED = "requested", _("Looking for a provider")
+    OFFERED = "offered", _("Offered to a provider")
+    NO_PROVIDER = "no_provider", _("No provider available")
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Statuses in which the assigned provider's time is taken.
+BLOCKING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS)
+
+
+CANCELLABLE_STATUSES = (
+    OrderStatus.REQUESTED,
+    OrderStatus.OFFERED,
+    OrderStatus.NO_PROVIDER,
+    OrderStatus.CONFIRMED,
+)
+
+
+class OrderQuerySet(models.QuerySet):
+    def blocking(self):
+        return self.filter(status__in=BLOCKING_STATUSES)
+
+    def overlapping(self, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service")
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="orders", verbose_name=_("area")
+    )
+    address = models.CharField(_("address"), max_length=300)
+    home_area_sqm = models.PositiveIntegerField(_("home area (m²)"))
+    notes = models.TextField(_("personal requests"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("provider"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(home_area_sqm__gt=0), name="order_home_area_positive"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="order_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            # A confirmed or running job always has its provider.
+            models.CheckConstraint(
+                condition=~Q(status__in=[*BLOCKING_STATUSES, OrderStatus.COMPLETED])
+                | Q(provider__isnull=False),
+                name="order_assigned_has_provider",
+            ),
+            # On PostgreSQL an exclusion constraint (migration 0002) also forbids overlaps.
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["provider", "starts_at"]),
+        ]
+
+    def __str__(self):
+        return _("Order #%(number)s") % {"number": self.pk}
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+
+class OrderEvent(models.Model):
+    """Append-only audit of every order status change."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the platform acted on its own."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("Being handled")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Ticket(models.Model):
+    """A request for help, usually about one order."""
+
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("order"),
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("opened by"),
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Ticket #%(number)s: %(subject)s") % {"number": self.pk, "subject": self.subject}
+
+
+class TicketEvent(models.Model):
+    """Append-only audit of every ticket status change."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=TicketStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=TicketStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,0 +1,82 @@
+import os
+
+import pytest
+
+from accounts.sms import LocmemSmsBackend
+from config.celery import app as celery_app
+
+from .factories import (
+    AreaFactory,
+    CustomerFactory,
+    OperatorFactory,
+    ProviderFactory,
+    ServiceTypeFactory,
+)
+
+
+def pytest_configure(config):
+    # Unit tests run tasks inline; the worker integration test switches this off.
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_is_postgresql_in_ci(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if os.environ.get("CI") and connection.vendor != "postgresql":
+            pytest.exit("CI must run the suite on PostgreSQL: set DATABASE_URL.", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    settings.SMS_BACKEND = "accounts.sms.LocmemSmsBackend"
+    LocmemSmsBackend.outbox.clear()
+    return LocmemSmsBackend.outbox
+
+
+@pytest.fixture
+def sms_outbox(_sms_outbox):
+    return _sms_outbox
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(full_name="Sara Customer")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(full_name="Other Customer")
+
+
+@pytest.fixture
+def operator(db):
+    return OperatorFactory(full_name="Olga Operator")
+
+
+@pytest.fixture
+def area(db):
+    return AreaFactory()
+
+
+@pytest.fixture
+def service(db):
+    return ServiceTypeFactory()
+
+
+@pytest.fixture
+def provider(db):
+    return ProviderFactory(user__full_name="Maryam Provider")
+
+
+@pytest.fixture
+def other_provider(db):
+    return ProviderFactory(user__full_name="Elena Provider")
+
+
+@pytest.fixture
+def customer_client(client, customer):
+    client.force_login(customer)
+    return client
