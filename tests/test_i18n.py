@@ -1,0 +1,39 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["home", "accounts:login", "accounts:signup"]
+
+
+@pytest.mark.requirement("R-I18N-1")
+@pytest.mark.parametrize("page", PAGES)
+def test_persian_pages_are_right_to_left(client, page):
+    response = client.get(reverse(page), HTTP_ACCEPT_LANGUAGE="fa")
+    assert '<html lang="fa" dir="rtl">' in response.content.decode()
+
+
+@pytest.mark.requirement("R-I18N-1")
+@pytest.mark.parametrize("language", ["en", "ru", "zh-hans"])
+def test_other_languages_are_left_to_right(client, language):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=language)
+    assert f'<html lang="{language}" dir="ltr">' in response.content.decode()
+
+
+@pytest.mark.requirement("R-I18N-1")
+def test_the_language_switcher_remembers_the_choice(client):
+    response = client.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    assert response.status_code == 302
+    page = client.get(reverse("home"))
+    assert '<html lang="ru" dir="ltr">' in page.content.decode()
+    assert 'value="fa"' in page.content.decode()  # every language is offered
+
+
+@pytest.mark.requirement("R-I18N-1")
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("fa", "ورود"), ("ru", "Войти"), ("zh-hans", "登录")],
+)
+def test_pages_are_translated(client, language, text):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE=language)
+    assert text in response.content.decode()
