@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_actions import action_with_reason
+
+from . import services
 from .models import Order, OrderEvent, ServiceType
 
 
@@ -53,6 +56,18 @@ class OrderAdmin(admin.ModelAdmin):
         "completed_at",
     )
     inlines = [OrderEventInline]
+    actions = [
+        action_with_reason(
+            name="retry_matching",
+            description=_("Look for a provider again"),
+            service=lambda o, **kw: services.reopen_for_matching(order=o, **kw),
+        ),
+        action_with_reason(
+            name="cancel",
+            description=_("Cancel the selected orders"),
+            service=lambda o, **kw: services.cancel_order(order=o, **kw),
+        ),
+    ]
 
     @admin.display(description=_("customer phone"), ordering="customer__phone")
     def customer_phone(self, obj):

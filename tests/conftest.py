@@ -30,6 +30,11 @@ def _database_is_postgresql_in_ci(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox(settings):
     settings.SMS_BACKEND = "accounts.sms.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()

@@ -22,7 +22,10 @@ def test_orders_filter_by_status_area_and_date_and_search_by_phone(admin_client_
     assert admin_client_.get(url, {"status__exact": "completed"}).context["cl"].result_count == 0
     area_id = customer.orders.get().area_id
     assert admin_client_.get(url, {"area__id__exact": area_id}).context["cl"].result_count == 2
-    assert admin_client_.get(url, {"starts_at__gte": "2000-01-01"}).status_code == 200
+    starts = customer.orders.get().starts_at
+    by_day = {"starts_at__year": starts.year, "starts_at__month": starts.month}
+    assert admin_client_.get(url, by_day).context["cl"].result_count == 2
+    assert admin_client_.get(url, {"starts_at__year": 2001}).context["cl"].result_count == 0
 
 
 @pytest.mark.parametrize("rows", [5, 25])
@@ -122,3 +125,24 @@ def test_order_and_provider_pages_show_their_history(admin_client_, provider):
     )
     page = admin_client_.get(reverse("admin:providers_provider_change", args=[provider.pk]))
     assert page.status_code == 200
+
+
+@pytest.mark.requirement("R-ORD-3", "R-MAT-3")
+def test_operator_retries_matching_for_an_order_nobody_could_take(
+    admin_client_, operator, provider, django_capture_on_commit_callbacks
+):
+    order = OrderFactory(status="no_provider")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client_.post(
+            reverse("admin:orders_order_changelist"),
+            {
+                "action": "retry_matching",
+                "_selected_action": [order.pk],
+                "apply": "1",
+                "reason": "A provider's hours changed",
+            },
+        )
+    order.refresh_from_db()
+    assert order.status == "offered"
+    assert order.offers.get().provider == provider
+    assert order.events.filter(actor=operator, to_status="requested").exists()
