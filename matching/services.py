@@ -40,6 +40,7 @@ def offer_to_next_candidate(*, order_id: int) -> Offer | None:
             order=order,
             reason=gettext_noop("No provider with this skill in this area is free at that time."),
         )
+        transaction.on_commit(lambda: _tell_customer(order_id, "no_provider"))
         return None
     offer = Offer.objects.create(
         order=order,
@@ -96,16 +97,17 @@ def accept_offer(*, offer: Offer, provider: Provider) -> Offer:
         order_services.reopen_for_matching(
             order=other.order, actor=None, reason=gettext_noop("The provider became busy")
         )
-    transaction.on_commit(lambda: _tell_customer_confirmed(offer.order_id))
+    order_id = offer.order_id
+    transaction.on_commit(lambda: _tell_customer(order_id, "confirmed"))
     return offer
 
 
-def _tell_customer_confirmed(order_id: int) -> None:
+def _tell_customer(order_id: int, template: str) -> None:
     order = Order.objects.select_related("customer", "provider__user", "service_type").get(
         pk=order_id
     )
     notify_user(
-        user=order.customer, template="matching/notifications/confirmed", context={"order": order}
+        user=order.customer, template=f"matching/notifications/{template}", context={"order": order}
     )
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -117,12 +118,41 @@ def test_with_equal_candidates_the_less_loaded_provider_is_offered_first(service
 
 
 @pytest.mark.requirement("R-MAT-3")
-def test_no_candidate_marks_the_order_and_tells_why(service, area):
-    order = OrderFactory(service_type=service, area=area)
-    assert services.offer_to_next_candidate(order_id=order.pk) is None
+def test_no_candidate_marks_the_order_and_tells_the_customer(
+    customer, service, area, sms_outbox, django_capture_on_commit_callbacks
+):
+    order = OrderFactory(customer=customer, service_type=service, area=area)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.offer_to_next_candidate(order_id=order.pk) is None
     order.refresh_from_db()
     assert order.status == OrderStatus.NO_PROVIDER
-    assert "No provider" in order.events.last().reason
+    assert order.events.last().reason == (
+        "No provider with this skill in this area is free at that time."
+    )
+    assert sms_outbox == [
+        {"to": str(customer.phone), "text": sms_outbox[0]["text"]},
+    ]
+    assert f"no provider is free for order #{order.pk}" in sms_outbox[0]["text"]
+
+
+@pytest.mark.requirement("R-MAT-3")
+def test_the_offer_and_the_confirmation_are_sent_in_the_recipients_language(
+    customer, provider, service, area, sms_outbox, mailoutbox, django_capture_on_commit_callbacks
+):
+    provider.user.preferred_language = "ru"
+    provider.user.email = "provider@example.com"
+    provider.user.save()
+    order = OrderFactory(customer=customer, service_type=service, area=area)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = services.offer_to_next_candidate(order_id=order.pk)
+    assert sms_outbox[0]["to"] == str(provider.user.phone)
+    assert "New job offer" not in sms_outbox[0]["text"]
+    assert re.search("[а-яА-Я]{4}", sms_outbox[0]["text"])  # rendered in Russian
+    assert mailoutbox[0].to == ["provider@example.com"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_offer(offer=offer, provider=provider)
+    assert sms_outbox[1]["to"] == str(customer.phone)
+    assert f"Order #{order.pk} is confirmed" in sms_outbox[1]["text"]
 
 
 @pytest.mark.requirement("R-MAT-3")
