@@ -47,7 +47,9 @@ def offer_to_next_candidate(*, order_id: int) -> Offer | None:
         provider=provider,
         expires_at=timezone.now() + timedelta(minutes=settings.OFFER_TIMEOUT_MINUTES),
     )
-    order_services.mark_offered(order=order, reason=gettext_noop("Offered to a provider"))
+    order_services.mark_offered(
+        order=order, reason=gettext_noop("Waiting for the provider to accept")
+    )
     transaction.on_commit(lambda: _tell_provider_about(offer.pk))
     return offer
 

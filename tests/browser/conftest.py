@@ -1,0 +1,81 @@
+"""Playwright fixtures for the browser tests, without the pytest-playwright plugin.
+
+Debian's Chromium is driven through Playwright's sync API against pytest-django's live_server.
+The sync API keeps an event loop running in the main thread, so Django's guard against ORM calls
+from async contexts is switched off for these tests (the ORM calls happen in plain sync code).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEFAULT_TIMEOUT_MS = 15_000
+MOBILE_VIEWPORT = {"width": 375, "height": 812}
+DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.environ.get("CI") and not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (make chromium)")
+    sync_api.expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
+    runner = sync_api.sync_playwright().start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Make browser contexts on the live server; every one is closed after the test."""
+    contexts = []
+
+    def make(*, mobile: bool = False, **options):
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=MOBILE_VIEWPORT if mobile else DESKTOP_VIEWPORT,
+            locale="en-US",
+            **options,
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(pytestconfig) -> Path:
+    path = pytestconfig.rootpath / "build" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
