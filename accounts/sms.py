@@ -9,6 +9,10 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 
+class SmsDeliveryError(Exception):
+    """Raised by a backend for a failure worth retrying (gateway down, rate limited)."""
+
+
 class ConsoleSmsBackend:
     """Prints each message; the embedded default."""
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from orders.models import BLOCKING_STATUSES, Order
+from orders.models import BLOCKING_STATUSES, Order, OrderStatus
 from providers.models import WorkingHours
 from providers.selectors import bookable_providers
 
@@ -15,7 +15,7 @@ def candidates_for(order: Order):
 
     Active, holding every skill the service requires, serving the area, working for the whole
     job that weekday, not booked then, and never offered this order before. Among them the one
-    with the fewest jobs that week comes first, so work is spread.
+    with the fewest jobs that week (done or to do) comes first, so work is spread.
     """
     local_start = timezone.localtime(order.starts_at)
     local_end = timezone.localtime(order.ends_at)
@@ -45,7 +45,7 @@ def candidates_for(order: Order):
             jobs_this_week=Count(
                 "orders",
                 filter=Q(
-                    orders__status__in=BLOCKING_STATUSES,
+                    orders__status__in=[*BLOCKING_STATUSES, OrderStatus.COMPLETED],
                     orders__starts_at__gte=week_start,
                     orders__starts_at__lt=week_start + timedelta(days=7),
                 ),

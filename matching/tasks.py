@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError
-from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from accounts.tasks import delay_or_log
 
 from . import services
 
@@ -38,7 +39,4 @@ def sweep_unmatched_orders_task() -> int:
 
 def enqueue_match(order_id: int) -> None:
     """Queue the match; if the broker is down, the order waits for the sweep."""
-    try:
-        match_order_task.delay(order_id)
-    except BrokerUnavailable:
-        logger.warning("Broker unreachable; order %s will be matched by the sweep", order_id)
+    delay_or_log(match_order_task, order_id)

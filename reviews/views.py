@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,8 @@ from .selectors import can_rate
 def rate(request, order_pk):
     order = get_object_or_404(orders_for_customer(customer=request.user), pk=order_pk)
     if not can_rate(order) and request.method == "GET":
-        return render(request, "reviews/rate_closed.html", {"order": order}, status=200)
+        context = {"order": order, "window_hours": settings.RATING_WINDOW_HOURS}
+        return render(request, "reviews/rate_closed.html", context)
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

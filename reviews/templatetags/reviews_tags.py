@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from ..models import Rating
 from ..selectors import can_rate, rating_deadline
@@ -15,4 +16,5 @@ def rating_panel(order):
         "rating": rating,
         "can_rate": rating is None and can_rate(order),
         "deadline": rating_deadline(order),
+        "window_hours": settings.RATING_WINDOW_HOURS,
     }

@@ -99,10 +99,13 @@ def test_a_service_needing_two_skills_needs_a_provider_with_both(area):
 
 
 @pytest.mark.requirement("R-MAT-5")
-def test_with_equal_candidates_the_less_loaded_provider_is_offered_first(service, area):
+@pytest.mark.parametrize("earlier_job", [OrderStatus.CONFIRMED, OrderStatus.COMPLETED])
+def test_with_equal_candidates_the_less_loaded_provider_is_offered_first(
+    service, area, earlier_job
+):
     busy, idle = ProviderFactory(), ProviderFactory()
     OrderFactory(
-        status=OrderStatus.CONFIRMED,
+        status=earlier_job,
         provider=busy,
         starts_at=local_datetime(1, 8),
         ends_at=local_datetime(1, 9, 30),

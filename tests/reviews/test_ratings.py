@@ -178,3 +178,13 @@ def test_an_average_exactly_at_the_threshold_does_not_suspend(customer, settings
         rate(completed_order(customer, provider), customer, scores)
     provider.refresh_from_db()
     assert provider.status == ProviderStatus.ACTIVE
+
+
+def test_the_closed_message_states_the_configured_window(
+    customer_client, customer, provider, settings, time_machine
+):
+    settings.RATING_WINDOW_HOURS = 48
+    order = completed_order(customer, provider)
+    time_machine.move_to(timezone.now() + timedelta(hours=49))
+    page = customer_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "ratings are accepted within 48 hours of completion" in page
