@@ -81,3 +81,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_provider(self):
         return self.role == Role.PROVIDER
+
+
+class PhoneVerification(models.Model):
+    """A one-time code sent by SMS to prove a phone number belongs to the person typing it."""
+
+    phone = PhoneNumberField(_("phone number"), db_index=True)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
+
+    def __str__(self):
+        return f"{self.phone} · {self.created_at:%Y-%m-%d %H:%M}"

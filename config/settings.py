@@ -5,6 +5,8 @@ the web process, email and SMS printed to the console. Set DATABASE_URL and REDI
 PostgreSQL with real Celery workers; with DJANGO_DEBUG=false the secrets become mandatory.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -189,6 +191,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
 }
 
+# Encryption at rest (accounts/crypto.py). FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys,
+# newest first; FIELD_LOOKUP_KEY: the HMAC key for finding duplicates of encrypted values.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_LOOKUP_KEY = _secret("FIELD_LOOKUP_KEY", default=None)
+if not FIELD_ENCRYPTION_KEYS or not FIELD_LOOKUP_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_LOOKUP_KEY are required when DJANGO_DEBUG=false. "
+            "Make a key with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
+    # Embedded mode only: keys derived from the development secret key.
+    _derived = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_derived]
+    FIELD_LOOKUP_KEY = FIELD_LOOKUP_KEY or _derived
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+
 # Business rules that operators tune. Each is documented in docs/operations.md.
 CURRENCY = env.str("CURRENCY", default="IRR")
 BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=60)
@@ -198,6 +220,29 @@ MATCHING_SWEEP_AFTER_MINUTES = env.int("MATCHING_SWEEP_AFTER_MINUTES", default=5
 RATING_WINDOW_HOURS = env.int("RATING_WINDOW_HOURS", default=24)
 RATING_ROLLING_COUNT = env.int("RATING_ROLLING_COUNT", default=5)
 RATING_SUSPEND_THRESHOLD = env.float("RATING_SUSPEND_THRESHOLD", default=3.0)
+
+# Vetting (R-VET-*).
+PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
+PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+INTERVIEW_MINUTES = env.int("INTERVIEW_MINUTES", default=45)
+# Weights of the six interview criteria; the weighted mean (1-5) must reach the pass mark.
+INTERVIEW_WEIGHTS = env.dict(
+    "INTERVIEW_WEIGHTS",
+    cast={"value": float},
+    default={
+        "physical_ability": 1.0,
+        "skills": 1.5,
+        "appearance_ethics": 1.0,
+        "responsibility": 1.5,
+        "discipline": 1.0,
+        "honesty": 2.0,
+    },
+)
+INTERVIEW_PASS_MARK = env.float("INTERVIEW_PASS_MARK", default=3.8)
+PROBATION_RATINGS = env.int("PROBATION_RATINGS", default=5)
+CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=30)
+FEEDBACK_CALL_EVERY_N_ORDERS = env.int("FEEDBACK_CALL_EVERY_N_ORDERS", default=10)
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_actions import action_with_reason
 
 from . import services
-from .models import Provider, ProviderEvent, ServiceArea, Skill, WorkingHours
+from .models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
 
 
 @admin.register(Skill)
@@ -19,6 +19,11 @@ class ServiceAreaAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code")
+
+
+class ProviderSkillInline(admin.TabularInline):
+    model = ProviderSkill
+    extra = 0
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -51,9 +56,9 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ("user__phone", "user__full_name")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
-    filter_horizontal = ("skills", "areas")
+    filter_horizontal = ("areas",)
     readonly_fields = ("status", "status_changed_at", "created_at")
-    inlines = [WorkingHoursInline, ProviderEventInline]
+    inlines = [ProviderSkillInline, WorkingHoursInline, ProviderEventInline]
     actions = [
         action_with_reason(
             name="suspend",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
 from providers.models import ProviderStatus
-from providers.services import suspend_provider
+from providers.services import handle_low_ratings, note_rating_on_probation
 
 from .models import Rating
 from .selectors import rating_deadline, rolling_average
@@ -57,18 +57,30 @@ def rate_order(
 
 
 def suspend_if_rated_low(*, provider) -> bool:
-    """Suspend the provider when the average of their last N ratings is under the threshold.
+    """Act on the provider's ratings after a new one (R-QC-3, R-VET-7).
 
-    Judged only once N ratings exist, so one unlucky job cannot suspend a newcomer.
+    Active: suspended for retraining when the average of the last N ratings is under the
+    threshold, judged only once N ratings exist so one unlucky job cannot suspend a newcomer.
+    On probation: every rating is watched; one under the threshold opens a removal review,
+    otherwise it counts towards the end of probation.
     """
-    count = settings.RATING_ROLLING_COUNT
     threshold = settings.RATING_SUSPEND_THRESHOLD
+    if provider.status == ProviderStatus.PROBATION:
+        latest, _count = rolling_average(provider=provider, count=1)
+        if latest < threshold:
+            handle_low_ratings(
+                provider=provider,
+                reason=f"Automatic: rated {latest:.2f} on probation, below {threshold:.2f}.",
+            )
+            return True
+        note_rating_on_probation(provider=provider)
+        return False
+    count = settings.RATING_ROLLING_COUNT
     average, seen = rolling_average(provider=provider, count=count)
     if seen < count or average >= threshold or provider.status != ProviderStatus.ACTIVE:
         return False
-    suspend_provider(
+    handle_low_ratings(
         provider=provider,
-        actor=None,
         reason=(
             f"Automatic: average rating {average:.2f} over the last {seen} ratings "
             f"is below {threshold:.2f}."

@@ -80,6 +80,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.PROVIDER)
     status = ProviderStatus.ACTIVE
     experience_years = 3
+    vetting_completed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def skills(self, create, extracted, **kwargs):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Role, User
 from orders.models import ServiceType
 from providers.models import Provider, ServiceArea, Skill
-from providers.services import register_provider
+from providers.services import import_vetted_provider
 
 OPERATOR = ("+989120000000", "Demo Operator", "demo-operator-pass")
 CUSTOMER = ("+989120000001", "Demo Customer", "demo-customer-pass")
@@ -164,13 +164,13 @@ class Command(BaseCommand):
                 hours = [(day, time(7, 0), time(22, 0)) for day in range(7)]
             else:  # Saturday to Thursday, as is usual in Iran
                 hours = [(day, time(8, 0), time(20, 0)) for day in (5, 6, 0, 1, 2, 3)]
-            register_provider(
+            import_vetted_provider(
                 user=user,
-                skills=set(own_skills),
+                skills=list(dict.fromkeys(own_skills)),
                 areas=own_areas,
                 weekly_hours=hours,
                 experience_years=number % 9 + 1,
-                reason="Demo data: vetted provider",
+                reason="Demo data: vetted before import",
             )
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000")

@@ -1,0 +1,49 @@
+from .core import (
+    Provider,
+    ProviderEvent,
+    ProviderSkill,
+    ProviderStatus,
+    RejectionReason,
+    ServiceArea,
+    Skill,
+    Weekday,
+    WorkingHours,
+)
+from .documents import DocumentAccess, DocumentKind, VettingDocument
+from .interviews import Criterion, Interview, InterviewStatus, Scorecard
+from .training import (
+    CommitmentSignature,
+    CommitmentText,
+    Course,
+    Enrollment,
+    EnrollmentPurpose,
+    TrainingSession,
+)
+from .appeals import AppealDecision, SuspensionAppeal
+
+__all__ = [
+    "AppealDecision",
+    "CommitmentSignature",
+    "CommitmentText",
+    "Course",
+    "Criterion",
+    "DocumentAccess",
+    "DocumentKind",
+    "Enrollment",
+    "EnrollmentPurpose",
+    "Interview",
+    "InterviewStatus",
+    "Provider",
+    "ProviderEvent",
+    "ProviderSkill",
+    "ProviderStatus",
+    "RejectionReason",
+    "Scorecard",
+    "ServiceArea",
+    "Skill",
+    "SuspensionAppeal",
+    "TrainingSession",
+    "VettingDocument",
+    "Weekday",
+    "WorkingHours",
+]

@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .core import Provider, ProviderEvent
+
+
+class AppealDecision(models.TextChoices):
+    UPHELD = "upheld", _("Appeal upheld: reinstated")
+    DISMISSED = "dismissed", _("Appeal dismissed: the suspension stands")
+
+
+class SuspensionAppeal(models.Model):
+    """A provider's one appeal against one suspension, and the manager's answer."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("provider")
+    )
+    suspension = models.OneToOneField(
+        ProviderEvent,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+        verbose_name=_("suspension"),
+    )
+    text = models.TextField(_("appeal"))
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=AppealDecision.choices, blank=True
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("suspension appeal")
+        verbose_name_plural = _("suspension appeals")
+
+    def __str__(self):
+        return f"{self.provider} · {self.submitted_at:%Y-%m-%d}"

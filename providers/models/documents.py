@@ -1,0 +1,104 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..storage import private_storage
+from .core import Provider
+
+
+class DocumentKind(models.TextChoices):
+    ID_SCAN = "id_scan", _("Identity document scan")
+    CRIMINAL_RECORD = "criminal_record", _("Certificate of no criminal record")
+    IN_PERSON_PHOTO = "in_person_photo", _("Photo taken in person")
+
+
+def document_path(instance, filename):
+    # The name says nothing about the person or the content.
+    return f"vetting/{uuid.uuid4().hex}.bin"
+
+
+class VettingDocument(models.Model):
+    """An identity or background document (R-VET-4), encrypted at rest in private storage."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="documents", verbose_name=_("provider")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(
+        _("file"), upload_to=document_path, storage=private_storage, max_length=200
+    )
+    content_type = models.CharField(_("content type"), max_length=50)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    original_checked_at = models.DateTimeField(_("original checked"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+
+    class Meta:
+        ordering = ["provider", "kind", "-uploaded_at"]
+        verbose_name = _("vetting document")
+        verbose_name_plural = _("vetting documents")
+        permissions = [("view_document_file", _("Can open vetting document files"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=DocumentKind.CRIMINAL_RECORD)
+                | (Q(issued_on__isnull=False) & Q(expires_on__isnull=False)),
+                name="certificate_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gt=models.F("issued_on")),
+                name="document_expires_after_issue",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "expires_on"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.provider}"
+
+    @property
+    def is_checked(self) -> bool:
+        return self.original_checked_at is not None
+
+
+class DocumentAccess(models.Model):
+    """Who opened which vetting document, and when. Append-only."""
+
+    document = models.ForeignKey(
+        VettingDocument,
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        verbose_name=_("document"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("document access")
+        verbose_name_plural = _("document accesses")
+
+    def __str__(self):
+        return f"{self.user} · {self.document} · {self.at:%Y-%m-%d %H:%M}"

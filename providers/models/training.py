@@ -1,0 +1,173 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .core import Provider
+
+
+class Course(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (of 100)"), validators=[MaxValueValidator(100)], default=70
+    )
+    required_for_activation = models.BooleanField(_("required before activation"), default=True)
+    is_retraining = models.BooleanField(
+        _("retraining course"),
+        default=False,
+        help_text=_("Assigned to providers suspended for low ratings."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingSession(models.Model):
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("course")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("instructor"),
+        limit_choices_to={"is_staff": True},
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+
+    def __str__(self):
+        return f"{self.course} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class EnrollmentPurpose(models.TextChoices):
+    ONBOARDING = "onboarding", _("Before activation")
+    RETRAINING = "retraining", _("Retraining after suspension")
+
+
+class Enrollment(models.Model):
+    """One provider in one course: the score, whether it passed, an instructor's flag."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("provider")
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("course")
+    )
+    session = models.ForeignKey(
+        TrainingSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("session"),
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=20,
+        choices=EnrollmentPurpose.choices,
+        default=EnrollmentPurpose.ONBOARDING,
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score (of 100)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("graded by"),
+    )
+    graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
+    flagged_weak = models.BooleanField(_("flagged as a weak learner"), default=False)
+    flag_note = models.TextField(_("instructor's note"), blank=True)
+    created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["provider", "course"]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100), name="enrollment_score_range"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "course"],
+                condition=Q(passed__isnull=True),
+                name="enrollment_one_open_per_course",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} · {self.course}"
+
+
+class CommitmentText(models.Model):
+    """A version of the written commitment to quality, in one language."""
+
+    version = models.PositiveSmallIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version", "language"]
+        verbose_name = _("commitment text")
+        verbose_name_plural = _("commitment texts")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="commitment_version_lang")
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version} ({self.language})"
+
+
+class CommitmentSignature(models.Model):
+    """An electronic signature of the exact commitment text. Never changed once written."""
+
+    provider = models.OneToOneField(
+        Provider, on_delete=models.PROTECT, related_name="commitment", verbose_name=_("provider")
+    )
+    text = models.ForeignKey(
+        CommitmentText,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("text"),
+    )
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    signed_at = models.DateTimeField(_("signed"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+
+    class Meta:
+        verbose_name = _("commitment signature")
+        verbose_name_plural = _("commitment signatures")
+
+    def __str__(self):
+        return f"{self.provider} · {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # Immutable: a signature is written once. (A database trigger backs this on PostgreSQL.)
+        if self.pk is not None:
+            raise ValueError("A signed commitment cannot be changed.")
+        super().save(*args, **kwargs)
