@@ -1,3 +1,4 @@
+from .appeals import AppealDecision, SuspensionAppeal
 from .core import (
     Provider,
     ProviderEvent,
@@ -19,7 +20,6 @@ from .training import (
     EnrollmentPurpose,
     TrainingSession,
 )
-from .appeals import AppealDecision, SuspensionAppeal
 
 __all__ = [
     "AppealDecision",

@@ -20,7 +20,6 @@ from ..models import (
     CommitmentSignature,
     DocumentKind,
     Enrollment,
-    EnrollmentPurpose,
     Provider,
     ProviderEvent,
     ProviderSkill,
