@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("provider/", include("matching.urls")),
+    path("providers/", include("providers.urls")),
     path("reviews/", include("reviews.urls")),
     path("support/", include("support.urls")),
 ]

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import action_with_reason
 
-from . import services
-from .models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
+from .. import services
+from ..models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
 
 
 @admin.register(Skill)
