@@ -44,10 +44,11 @@ COPY static ./static
 # that production serves. Real values come from the environment at run time.
 RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY=build-only-not-a-secret \
-    FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    FIELD_LOOKUP_KEY=build-only-not-a-secret \
     sh -c "python manage.py compilemessages && python manage.py collectstatic --noinput" \
-    && mkdir -p /app/media \
-    && chown app:app /app /app/media
+    && mkdir -p /app/media /app/private-media \
+    && chown app:app /app /app/media /app/private-media
 
 USER app
 
