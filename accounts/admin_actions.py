@@ -21,7 +21,8 @@ def action_with_reason(*, name: str, description, service):
     refuses are reported by name and left unchanged.
     """
 
-    @admin.action(description=description)
+    # Only those who may change the rows get the action (support staff view orders only).
+    @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():

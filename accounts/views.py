@@ -32,5 +32,9 @@ def home_for_user(request):
     if user.is_staff:
         return redirect("admin:index")
     if user.is_provider:
+        # Applicants, and providers who cannot take offers now, land on their status page.
+        provider = getattr(user, "provider", None)
+        if provider is None or not provider.is_bookable:
+            return redirect("providers:application")
         return redirect("matching:dashboard")
     return redirect("orders:list")

@@ -22,4 +22,14 @@ app.conf.beat_schedule = {
         "task": "matching.tasks.expire_stale_offers_task",
         "schedule": crontab(minute="*"),
     },
+    # Lists the provider feedback calls a lost message left out (R-VET-8).
+    "sweep-feedback-calls": {
+        "task": "reviews.tasks.sweep_feedback_calls_task",
+        "schedule": crontab(minute=17),
+    },
+    # Warns providers whose certificate of no criminal record expires soon; suspends the expired.
+    "check-certificate-expiry": {
+        "task": "providers.tasks.check_certificate_expiry_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }

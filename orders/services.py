@@ -15,7 +15,7 @@ from providers.models import Provider, ServiceArea
 from .models import Order, OrderEvent, ServiceType
 from .models import OrderStatus as S
 from .pricing import Quote, quote_for
-from .signals import order_requested
+from .signals import order_completed, order_requested
 
 ALLOWED_TRANSITIONS = {
     S.REQUESTED: {S.OFFERED, S.NO_PROVIDER, S.CANCELLED},
@@ -199,13 +199,15 @@ def start_job(*, order: Order, provider: Provider) -> Order:
 @transaction.atomic
 def complete_job(*, order: Order, provider: Provider) -> Order:
     order = _locked_for_provider(order, provider)
-    return _transition(
+    order = _transition(
         order,
         S.COMPLETED,
         actor=provider.user,
         reason=gettext_noop("Completed by the provider"),
         completed_at=timezone.now(),
     )
+    order_completed.send(sender=Order, order=order)
+    return order
 
 
 @transaction.atomic

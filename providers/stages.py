@@ -21,7 +21,10 @@ NEXT_STEP = {
     S.UNDER_REVIEW: _("A manager is reviewing your training results. We will message you."),
     S.COMMITMENT_SIGNED: _("Thank you for signing. A manager will activate your account."),
     S.ACTIVE: _("You are active: new job offers appear on your dashboard."),
-    S.SUSPENDED: _("You receive no offers for now. Complete the retraining course to work again."),
+    S.SUSPENDED: _(
+        "You receive no offers for now. Your status page says why and what to do; "
+        "you may appeal once."
+    ),
     S.PROBATION: _("You are back at work on probation: your next ratings are watched closely."),
     S.REMOVAL_REVIEW: _("A manager is reviewing whether you continue with us."),
     S.REMOVED: _("You no longer work with us."),

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
@@ -5,9 +7,19 @@ from django.core.files.storage import FileSystemStorage
 class PrivateStorage(FileSystemStorage):
     """Files outside MEDIA_ROOT with no URL: only a permission-checked view can read them."""
 
+    # PRIVATE_MEDIA_ROOT is read on each use, not once when the models load, so a changed
+    # setting (tests, a shell) takes effect.
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
     def url(self, name):
         raise ValueError("Private files have no public URL; serve them through a checked view.")
 
 
 def private_storage():
-    return PrivateStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    return PrivateStorage()

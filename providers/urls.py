@@ -2,6 +2,14 @@
 
 from django.urls import path  # noqa: F401
 
+from .views import appeals, application, commitment, documents, staff
+
 app_name = "providers"
 
-urlpatterns = []
+urlpatterns = [
+    *application.urlpatterns,
+    *commitment.urlpatterns,
+    *appeals.urlpatterns,
+    *documents.urlpatterns,
+    *staff.urlpatterns,
+]

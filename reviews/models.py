@@ -53,3 +53,80 @@ class Rating(models.Model):
     @property
     def average(self) -> float:
         return (self.attitude + self.result + self.compliance) / 3
+
+
+class FeedbackCallStatus(models.TextChoices):
+    OPEN = "open", _("To call")
+    DONE = "done", _("Called")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+
+
+class FeedbackCallOutcome(models.TextChoices):
+    FEEDBACK_GIVEN = "feedback_given", _("Customers' feedback passed on")
+    PROVIDER_DISPUTES = "provider_disputes", _("The provider disputes the feedback")
+    TRAINING_ADVISED = "training_advised", _("Further training advised")
+    OTHER = "other", _("Other")
+
+
+class ProviderFeedbackCall(models.Model):
+    """A call to a provider after every N completed orders to relay what customers said (R-VET-8).
+
+    The ratings attached when the call is put on the list are the ones the operator reads out.
+    """
+
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="feedback_calls",
+        verbose_name=_("provider"),
+    )
+    milestone = models.PositiveIntegerField(
+        _("completed orders"),
+        help_text=_("The provider's number of completed orders that put this call on the list."),
+    )
+    created_at = models.DateTimeField(_("listed"), auto_now_add=True)
+    due_at = models.DateTimeField(_("call by"), db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=FeedbackCallStatus.choices,
+        default=FeedbackCallStatus.OPEN,
+    )
+    ratings = models.ManyToManyField(
+        Rating, blank=True, related_name="feedback_calls", verbose_name=_("customers' ratings")
+    )
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called by"),
+    )
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=30, choices=FeedbackCallOutcome.choices, blank=True
+    )
+    notes = models.TextField(_("what was said"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("provider feedback call")
+        verbose_name_plural = _("provider feedback calls")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "milestone"], name="feedback_call_once_per_milestone"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FeedbackCallStatus.values),
+                name="feedback_call_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FeedbackCallStatus.DONE) | ~Q(outcome=""),
+                name="feedback_call_done_has_outcome",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self):
+        return f"{self.provider} · {self.milestone}"

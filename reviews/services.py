@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,8 +10,15 @@ from orders.models import Order, OrderStatus
 from providers.models import ProviderStatus
 from providers.services import handle_low_ratings, note_rating_on_probation
 
-from .models import Rating
-from .selectors import rating_deadline, rolling_average
+from .models import FeedbackCallOutcome, FeedbackCallStatus, ProviderFeedbackCall, Rating
+from .selectors import (
+    completed_orders_count,
+    feedback_calls_missing,
+    rating_deadline,
+    ratings_to_relay,
+    rolling_average,
+    works_feedback_calls,
+)
 
 
 class RatingError(ValidationError):
@@ -76,7 +85,11 @@ def suspend_if_rated_low(*, provider) -> bool:
         note_rating_on_probation(provider=provider)
         return False
     count = settings.RATING_ROLLING_COUNT
-    average, seen = rolling_average(provider=provider, count=count)
+    # Only ratings since the provider became active count: those before a suspension were acted
+    # on already, and must not suspend a reinstated provider again on their first new rating.
+    average, seen = rolling_average(
+        provider=provider, count=count, since=provider.status_changed_at
+    )
     if seen < count or average >= threshold or provider.status != ProviderStatus.ACTIVE:
         return False
     handle_low_ratings(
@@ -87,3 +100,96 @@ def suspend_if_rated_low(*, provider) -> bool:
         ),
     )
     return True
+
+
+# Provider feedback calls (R-VET-8) -------------------------------------------------------------
+
+# How long operators have to make a call once it is on the list.
+FEEDBACK_CALL_DUE_WITHIN = timedelta(days=2)
+
+CALL_TRANSITIONS = {
+    FeedbackCallStatus.OPEN: {FeedbackCallStatus.DONE, FeedbackCallStatus.UNREACHABLE},
+    FeedbackCallStatus.UNREACHABLE: {FeedbackCallStatus.DONE, FeedbackCallStatus.UNREACHABLE},
+    FeedbackCallStatus.DONE: set(),
+}
+
+
+class FeedbackCallError(ValidationError):
+    pass
+
+
+def schedule_feedback_call_if_due(*, provider_id: int) -> ProviderFeedbackCall | None:
+    """Put a feedback call on the list when the provider's completed orders reach a multiple of
+    FEEDBACK_CALL_EVERY_N_ORDERS. Safe to run twice: one call per milestone."""
+    every = settings.FEEDBACK_CALL_EVERY_N_ORDERS
+    completed = completed_orders_count(provider_id=provider_id)
+    if every <= 0 or completed == 0 or completed % every:
+        return None
+    return _list_feedback_call(provider_id=provider_id, milestone=completed)
+
+
+def schedule_missed_feedback_calls() -> list[ProviderFeedbackCall]:
+    """Catch up on milestones whose call a lost message never put on the list."""
+    calls = []
+    for provider_id, milestone in feedback_calls_missing():
+        call = _list_feedback_call(provider_id=provider_id, milestone=milestone)
+        if call is not None:
+            calls.append(call)
+    return calls
+
+
+@transaction.atomic
+def _list_feedback_call(*, provider_id: int, milestone: int) -> ProviderFeedbackCall | None:
+    """Create the call for this milestone with the ratings to read out; None if it exists."""
+    if ProviderFeedbackCall.objects.filter(provider_id=provider_id, milestone=milestone).exists():
+        return None
+    try:
+        with transaction.atomic():
+            call = ProviderFeedbackCall.objects.create(
+                provider_id=provider_id,
+                milestone=milestone,
+                due_at=timezone.now() + FEEDBACK_CALL_DUE_WITHIN,
+            )
+    except IntegrityError:  # another worker listed it at the same moment
+        return None
+    limit = max(settings.FEEDBACK_CALL_EVERY_N_ORDERS, 1)
+    call.ratings.set(list(ratings_to_relay(provider_id=provider_id, limit=limit)))
+    return call
+
+
+@transaction.atomic
+def record_feedback_call(
+    *, call: ProviderFeedbackCall, actor, status: str, outcome: str = "", notes: str = ""
+) -> ProviderFeedbackCall:
+    """The operator says how the call went: done (with the outcome and what was said) or the
+    provider could not be reached (tried again later). A done call is final."""
+    locked = ProviderFeedbackCall.objects.select_for_update().get(pk=call.pk)
+    check_feedback_call_record(
+        call=locked, actor=actor, status=status, outcome=outcome, notes=notes
+    )
+    locked.status = status
+    locked.outcome = outcome if status == FeedbackCallStatus.DONE else ""
+    locked.notes = notes.strip()
+    locked.called_by = actor
+    locked.called_at = timezone.now()
+    locked.save(update_fields=["status", "outcome", "notes", "called_by", "called_at"])
+    for name in ("status", "outcome", "notes", "called_by", "called_at"):
+        setattr(call, name, getattr(locked, name))
+    return call
+
+
+def check_feedback_call_record(
+    *, call: ProviderFeedbackCall, actor, status: str, outcome: str, notes: str
+) -> None:
+    """Raise FeedbackCallError when record_feedback_call would refuse these values."""
+    if actor is None or not works_feedback_calls(actor):
+        raise FeedbackCallError(_("Only quality and support staff record feedback calls."))
+    if call.status == FeedbackCallStatus.DONE:
+        raise FeedbackCallError(_("This call is done already; its record cannot change."))
+    if status not in CALL_TRANSITIONS[FeedbackCallStatus(call.status)]:
+        raise FeedbackCallError(_("Say whether the call was made or the provider was not reached."))
+    if status == FeedbackCallStatus.DONE:
+        if outcome not in FeedbackCallOutcome.values:
+            raise FeedbackCallError(_("Choose the outcome of the call."))
+        if not notes.strip():
+            raise FeedbackCallError(_("Write down what was said."))

@@ -146,3 +146,25 @@ def test_operator_retries_matching_for_an_order_nobody_could_take(
     assert order.status == "offered"
     assert order.offers.get().provider == provider
     assert order.events.filter(actor=operator, to_status="requested").exists()
+
+
+def test_staff_who_may_only_view_orders_get_no_order_actions(client):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    agent = UserFactory(role=Role.OPERATOR, is_staff=True)
+    agent.groups.add(Group.objects.get(name="support"))
+    order = OrderFactory(status="no_provider")
+    client.force_login(agent)
+    url = reverse("admin:orders_order_changelist")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "retry_matching" not in page.content.decode()
+    client.post(
+        url,
+        {"action": "retry_matching", "_selected_action": [order.pk], "apply": "1", "reason": "x"},
+    )
+    order.refresh_from_db()
+    assert order.status == "no_provider"

@@ -3,7 +3,17 @@ from django.core.management import call_command
 
 from accounts.models import User
 from orders.models import ServiceType
-from providers.models import Provider, ProviderEvent, ServiceArea, WorkingHours
+from providers.models import (
+    CommitmentText,
+    Course,
+    Enrollment,
+    Interview,
+    Provider,
+    ProviderEvent,
+    Scorecard,
+    ServiceArea,
+    WorkingHours,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +21,19 @@ pytestmark = pytest.mark.django_db
 def counts():
     return [
         m.objects.count()
-        for m in (User, ServiceType, ServiceArea, Provider, WorkingHours, ProviderEvent)
+        for m in (
+            User,
+            ServiceType,
+            ServiceArea,
+            Provider,
+            WorkingHours,
+            ProviderEvent,
+            Course,
+            CommitmentText,
+            Interview,
+            Scorecard,
+            Enrollment,
+        )
     ]
 
 
@@ -33,3 +55,30 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(capsys):
     assert Provider.objects.filter(status="active").count() >= 20
     assert not Provider.objects.filter(working_hours__isnull=True).exists()
     assert User.objects.get(phone="+989120000000").is_superuser
+    # Vetting (R-VET-3, R-VET-5): courses, the commitment in four languages, an applicant per stage.
+    assert set(Course.objects.values_list("code", "is_retraining")) == {
+        ("cleaning-technique", False),
+        ("customer-care", False),
+        ("retraining", True),
+    }
+    assert set(CommitmentText.objects.values_list("version", "language")) == {
+        (1, "en"),
+        (1, "fa"),
+        (1, "ru"),
+        (1, "zh-hans"),
+    }
+    stages = dict(
+        Provider.objects.filter(user__phone__startswith="+98912200000").values_list(
+            "user__phone", "status"
+        )
+    )
+    assert stages == {
+        "+989122000001": "applied",
+        "+989122000002": "screened",
+        "+989122000003": "interview_scheduled",
+        "+989122000004": "interviewed",
+        "+989122000005": "in_training",
+    }
+    assert Interview.objects.get(status="scheduled").interviewer.phone == "+989120000000"
+    assert Scorecard.objects.filter(passed=True).count() == 2
+    assert Enrollment.objects.filter(provider__user__phone="+989122000005").count() == 2

@@ -1,11 +1,47 @@
+"""The vetting console: the application list, its filters, one action per allowed transition,
+and the provider's record with every stage's inline and the history (R-VET-2..7, R-SEC-2)."""
+
+import phonenumbers
+from django import forms
+from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_actions import action_with_reason
+from accounts.crypto import keyed_hash
 
-from .. import services
-from ..models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
+from ..models import (
+    Interview,
+    InterviewStatus,
+    Provider,
+    ProviderEvent,
+    ProviderSkill,
+    ServiceArea,
+    Skill,
+    SuspensionAppeal,
+    WorkingHours,
+)
+from ..models import ProviderStatus as S
+from ..models.core import VETTED_STATUSES
+from ..services import documents as document_services
+from ..services import interviews as interview_services
+from ..services import lifecycle
+from ..services import training as training_services
+from .actions import (
+    ConfirmForm,
+    RejectForm,
+    RemoveForm,
+    ScheduleInterviewForm,
+    action_with_form,
+)
+from .documents import VettingDocumentInline
+from .interviews import InterviewInline
+from .training import EnrollmentInline
 
 
 @admin.register(Skill)
@@ -21,9 +57,26 @@ class ServiceAreaAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
+# Inlines ---------------------------------------------------------------------------------------
+
+
 class ProviderSkillInline(admin.TabularInline):
+    """Part of the application: whoever may change the provider may change their skills."""
+
     model = ProviderSkill
     extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("providers.view_provider")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("providers.change_provider")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("providers.change_provider")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("providers.change_provider")
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -31,63 +84,395 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
-class ProviderEventInline(admin.TabularInline):
-    model = ProviderEvent
+class ReadOnlyInline(admin.TabularInline):
+    """Shown to whoever may see the provider; never added to, changed or deleted here."""
+
     extra = 0
     can_delete = False
-    fields = ("at", "from_status", "to_status", "actor", "reason")
-    readonly_fields = fields
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("providers.view_provider")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProviderEventInline(ReadOnlyInline):
+    """The history: every status change, who made it and why."""
+
+    model = ProviderEvent
+    verbose_name_plural = _("history")
+    fields = ("at", "from_status", "to_status", "actor", "reason_code", "note")
+    readonly_fields = fields
+    ordering = ("-at", "-id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("note"))
+    def note(self, event):
+        # Reasons the platform wrote are English message IDs, translated when shown.
+        return gettext(event.reason) if event.reason else ""
+
+
+class SuspensionAppealInline(ReadOnlyInline):
+    model = SuspensionAppeal
+    fk_name = "provider"
+    fields = ("submitted_at", "text", "decision", "answer", "answered_by", "answered_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("answered_by")
+
+
+# Filters ---------------------------------------------------------------------------------------
+
+
+class InterviewerFilter(admin.SimpleListFilter):
+    """Applicants with an interview (of any status) held by one staff member."""
+
+    title = _("interviewer")
+    parameter_name = "interviewer"
+
+    def lookups(self, request, model_admin):
+        users = (
+            get_user_model()
+            .objects.filter(is_staff=True, interviews_to_conduct__isnull=False)
+            .distinct()
+            .order_by("full_name")
+        )
+        return [(str(user.pk), user.full_name or str(user.phone)) for user in users]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(
+            pk__in=Interview.objects.filter(interviewer_id=value).values("provider_id")
+        )
+
+
+# The provider's record -------------------------------------------------------------------------
+
+
+class ProviderAdminForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ["national_id"]  # the admin passes the full list from its fieldsets
+
+    def clean_national_id(self):
+        value = "".join((self.cleaned_data.get("national_id") or "").split())
+        if value:
+            others = Provider.objects.filter(national_id_hash=keyed_hash(value))
+            if self.instance.pk:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                raise ValidationError(_("Another application has this national ID number."))
+        return value
+
+
+def _as_e164(term: str) -> str | None:
+    try:
+        number = phonenumbers.parse(term, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _cancel_scheduled_interview(provider, *, actor, reason, no_show):
+    interview = (
+        provider.interviews.filter(status=InterviewStatus.SCHEDULED).order_by("starts_at").first()
+    )
+    if interview is None:
+        raise lifecycle.ProviderTransitionError(gettext("There is no scheduled interview."))
+    interview_services.cancel_interview(
+        interview=interview, actor=actor, reason=reason, no_show=no_show
+    )
+
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = (
-        "__str__",
-        "phone",
-        "status",
-        "experience_years",
-        "skill_count",
-        "status_changed_at",
-    )
-    list_filter = ("status", "skills", "areas")
+    form = ProviderAdminForm
+    list_display = ("name", "phone", "status", "area_names", "created_at", "next_interview")
+    list_display_links = ("name",)
+    list_filter = ("status", "areas", "skills", "created_at", InterviewerFilter)
     search_fields = ("user__phone", "user__full_name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     filter_horizontal = ("areas",)
-    readonly_fields = ("status", "status_changed_at", "created_at")
-    inlines = [ProviderSkillInline, WorkingHoursInline, ProviderEventInline]
+    inlines = [
+        ProviderSkillInline,
+        WorkingHoursInline,
+        InterviewInline,
+        VettingDocumentInline,
+        EnrollmentInline,
+        ProviderEventInline,
+        SuspensionAppealInline,
+    ]
     actions = [
-        action_with_reason(
-            name="suspend",
-            description=_("Suspend the selected providers"),
-            service=lambda p, **kw: services.suspend_provider(provider=p, **kw),
+        action_with_form(
+            name="screen",
+            description=_("Screening: approve the application"),
+            service=lambda p, actor, reason: lifecycle.screen_application(
+                provider=p, actor=actor, note=reason
+            ),
         ),
-        action_with_reason(
+        action_with_form(
+            name="reject",
+            description=_("Reject the application (reason from the list)"),
+            form_class=RejectForm,
+            service=lambda p, actor, reason_code, note: lifecycle.reject_application(
+                provider=p, actor=actor, reason_code=reason_code, note=note
+            ),
+        ),
+        action_with_form(
+            name="schedule_interview",
+            description=_("Schedule an interview"),
+            form_class=ScheduleInterviewForm,
+            service=lambda p, actor, **slot: interview_services.schedule_interview(
+                provider=p, actor=actor, **slot
+            ),
+        ),
+        action_with_form(
+            name="cancel_interview",
+            description=_("Cancel the scheduled interview (back to screened)"),
+            service=lambda p, actor, reason: _cancel_scheduled_interview(
+                p, actor=actor, reason=reason, no_show=False
+            ),
+        ),
+        action_with_form(
+            name="interview_no_show",
+            description=_("The applicant did not come to the interview (reject)"),
+            service=lambda p, actor, reason: _cancel_scheduled_interview(
+                p, actor=actor, reason=reason, no_show=True
+            ),
+        ),
+        action_with_form(
+            name="verify_identity",
+            description=_("Identity verified (every original checked)"),
+            form_class=ConfirmForm,
+            service=lambda p, actor: document_services.verify_identity(provider=p, actor=actor),
+        ),
+        action_with_form(
+            name="start_training",
+            description=_("Start training (enrol in the required courses)"),
+            form_class=ConfirmForm,
+            service=lambda p, actor: training_services.enroll_in_training(provider=p, actor=actor),
+        ),
+        action_with_form(
+            name="resume_training",
+            description=_("Resume training after the acceptance review"),
+            service=lambda p, actor, reason: training_services.resume_training(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
+        action_with_form(
+            name="activate",
+            description=_("Activate (every vetting stage passed)"),
+            service=lambda p, actor, reason: lifecycle.activate_provider(
+                provider=p, actor=actor, note=reason
+            ),
+        ),
+        action_with_form(
+            name="suspend",
+            description=_("Suspend for retraining"),
+            service=lambda p, actor, reason: lifecycle.suspend_provider(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
+        action_with_form(
+            name="place_on_probation",
+            description=_("Place on probation"),
+            service=lambda p, actor, reason: lifecycle.place_on_probation(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
+        action_with_form(
+            name="open_removal_review",
+            description=_("Open a removal review"),
+            service=lambda p, actor, reason: lifecycle.open_removal_review(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
+        action_with_form(
             name="reinstate",
-            description=_("Reinstate the selected providers"),
-            service=lambda p, **kw: services.reinstate_provider(provider=p, **kw),
+            description=_("Reinstate (also: keep after a removal review)"),
+            service=lambda p, actor, reason: lifecycle.reinstate_provider(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
+        action_with_form(
+            name="remove",
+            description=_("Remove (also: decide a removal review)"),
+            form_class=RemoveForm,
+            service=lambda p, actor, reason, reason_code: lifecycle.remove_provider(
+                provider=p, actor=actor, reason=reason, reason_code=reason_code
+            ),
         ),
     ]
 
+    always_readonly = (
+        "status",
+        "activation_checklist",
+        "created_at",
+        "status_changed_at",
+        "vetting_completed_at",
+        "probation_ratings_left",
+        "certificate_warning_sent_at",
+    )
+
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(skill_total=Count("skills", distinct=True))
+        upcoming = (
+            Interview.objects.filter(status=InterviewStatus.SCHEDULED)
+            .select_related("interviewer")
+            .order_by("starts_at", "pk")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                "areas", Prefetch("interviews", queryset=upcoming, to_attr="scheduled_interviews")
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # A phone typed the local way (0912 555 0101) is looked up in its stored E.164 form.
+        return super().get_search_results(request, queryset, _as_e164(search_term) or search_term)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # The record and its audit trail stay; removal is a status (R-SEC-2).
+        return False
+
+    # National ID: entered with the application, then read-only and masked (R-SEC-1) for
+    # everyone but superusers.
+    def _national_id_field(self, request, obj):
+        if obj is None or request.user.is_superuser:
+            return "national_id"
+        return "national_id_masked"
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["user", "status", "activation_checklist"]}),
+            (
+                _("Application"),
+                {
+                    "fields": [
+                        self._national_id_field(request, obj),
+                        "birth_date",
+                        "address",
+                        "areas",
+                        "experience_years",
+                        "work_history",
+                        "bio",
+                        "photo",
+                    ]
+                },
+            ),
+            (
+                _("Dates"),
+                {
+                    "fields": [
+                        "created_at",
+                        "status_changed_at",
+                        "vetting_completed_at",
+                        "probation_ratings_left",
+                        "certificate_warning_sent_at",
+                    ]
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.always_readonly)
+        if obj is not None:
+            fields.append("user")
+            if not request.user.is_superuser:
+                fields.append("national_id_masked")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if "national_id" in form.changed_data:
+            obj.national_id_hash = keyed_hash(obj.national_id) if obj.national_id else None
+        super().save_model(request, obj, form, change)
+
+    # Columns and read-only fields --------------------------------------------------------------
+
+    @admin.display(description=_("name"), ordering="user__full_name")
+    def name(self, obj):
+        return str(obj)
 
     @admin.display(description=_("phone"), ordering="user__phone")
     def phone(self, obj):
         return obj.user.phone
 
-    @admin.display(description=_("skills"), ordering="skill_total")
-    def skill_count(self, obj):
-        return obj.skill_total
+    @admin.display(description=_("service areas"))
+    def area_names(self, obj):
+        return ", ".join(area.name for area in obj.areas.all())
+
+    @admin.display(description=_("next interview"))
+    def next_interview(self, obj):
+        interviews = getattr(obj, "scheduled_interviews", None)
+        if interviews is None:
+            interviews = list(
+                obj.interviews.filter(status=InterviewStatus.SCHEDULED)
+                .select_related("interviewer")
+                .order_by("starts_at", "pk")
+            )
+        if not interviews:
+            return "-"
+        interview = interviews[0]
+        return format_html(
+            "{} · {}",
+            formats.date_format(timezone.localtime(interview.starts_at), "SHORT_DATETIME_FORMAT"),
+            interview.interviewer.full_name or interview.interviewer.phone,
+        )
+
+    @admin.display(description=_("national ID number"))
+    def national_id_masked(self, obj):
+        value = obj.national_id or ""
+        if not value:
+            return "-"
+        return "•" * max(len(value) - 3, 0) + value[-3:]
+
+    @admin.display(description=_("activation checklist"))
+    def activation_checklist(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        if obj.status in VETTED_STATUSES:
+            return gettext("Vetting completed.")
+        if obj.status in (S.REJECTED, S.WITHDRAWN, S.REMOVED):
+            return gettext("The application is closed.")
+        blockers = lifecycle.activation_blockers(obj)
+        if not blockers:
+            return gettext("Ready to activate.")
+        return format_html(
+            '<ul class="activation-blockers">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((blocker,) for blocker in blockers)),
+        )
 
 
 @admin.register(ProviderEvent)
 class ProviderEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "provider", "from_status", "to_status", "actor", "reason")
-    list_filter = ("to_status", "at")
+    list_display = ("at", "provider", "from_status", "to_status", "actor", "reason_code", "note")
+    list_filter = ("to_status", "reason_code", "at")
     search_fields = ("provider__user__phone", "provider__user__full_name", "reason")
     list_select_related = ("provider__user", "actor")
 
@@ -99,3 +484,7 @@ class ProviderEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("note"))
+    def note(self, event):
+        return gettext(event.reason) if event.reason else ""

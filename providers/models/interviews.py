@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .core import Provider
@@ -67,7 +68,7 @@ class Interview(models.Model):
         indexes = [models.Index(fields=["interviewer", "starts_at"])]
 
     def __str__(self):
-        return f"{self.provider} · {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.provider} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]

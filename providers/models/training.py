@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .core import Provider
@@ -50,7 +51,7 @@ class TrainingSession(models.Model):
         verbose_name_plural = _("training sessions")
 
     def __str__(self):
-        return f"{self.course} · {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.course} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class EnrollmentPurpose(models.TextChoices):
@@ -164,7 +165,7 @@ class CommitmentSignature(models.Model):
         verbose_name_plural = _("commitment signatures")
 
     def __str__(self):
-        return f"{self.provider} · {self.signed_at:%Y-%m-%d}"
+        return f"{self.provider} · {timezone.localtime(self.signed_at):%Y-%m-%d}"
 
     def save(self, *args, **kwargs):
         # Immutable: a signature is written once. (A database trigger backs this on PostgreSQL.)

@@ -9,7 +9,7 @@ active -> suspended -> probation -> active, probation -> removal_review -> remov
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -20,6 +20,8 @@ from ..models import (
     CommitmentSignature,
     DocumentKind,
     Enrollment,
+    Interview,
+    InterviewStatus,
     Provider,
     ProviderEvent,
     ProviderSkill,
@@ -39,7 +41,7 @@ ALLOWED_TRANSITIONS = {
     S.IDENTITY_VERIFIED: {S.IN_TRAINING} | _CAN_LEAVE,
     S.IN_TRAINING: {S.UNDER_REVIEW, S.COMMITMENT_SIGNED} | _CAN_LEAVE,
     S.UNDER_REVIEW: {S.IN_TRAINING} | _CAN_LEAVE,
-    S.COMMITMENT_SIGNED: {S.ACTIVE, S.REJECTED},
+    S.COMMITMENT_SIGNED: {S.ACTIVE} | _CAN_LEAVE,
     S.ACTIVE: {S.SUSPENDED, S.REMOVED},
     S.SUSPENDED: {S.PROBATION, S.ACTIVE, S.REMOVED},
     S.PROBATION: {S.ACTIVE, S.SUSPENDED, S.REMOVAL_REVIEW, S.REMOVED},
@@ -128,9 +130,19 @@ def screen_application(*, provider: Provider, actor, note: str = "") -> Provider
 def reject_application(*, provider: Provider, actor, reason_code: str, note: str = "") -> Provider:
     if reason_code not in RejectionReason.values:
         raise ProviderTransitionError(_("Choose a reason from the list."))
-    reason = note.strip() or RejectionReason(reason_code).label
+    # Stored as the English message id so each reader sees it in their own language.
+    with translation.override("en"):
+        reason = note.strip() or str(RejectionReason(reason_code).label)
+    _cancel_scheduled_interviews(provider)
     return transition(
         provider=provider, to=S.REJECTED, actor=actor, reason=str(reason), reason_code=reason_code
+    )
+
+
+def _cancel_scheduled_interviews(provider: Provider) -> None:
+    """An applicant who leaves frees their interviewer's slot."""
+    Interview.objects.filter(provider=provider, status=InterviewStatus.SCHEDULED).update(
+        status=InterviewStatus.CANCELLED
     )
 
 
@@ -138,6 +150,7 @@ def reject_application(*, provider: Provider, actor, reason_code: str, note: str
 def withdraw_application(*, provider: Provider, actor, note: str = "") -> Provider:
     if actor is not None and actor.pk != provider.user_id:
         raise ProviderTransitionError(_("Only the applicant can withdraw an application."))
+    _cancel_scheduled_interviews(provider)
     return transition(
         provider=provider,
         to=S.WITHDRAWN,

@@ -1,16 +1,32 @@
 """Load the demo catalogue, areas, providers and logins. Running it twice changes nothing."""
 
-from datetime import time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from accounts.crypto import keyed_hash
 from accounts.models import Role, User
 from orders.models import ServiceType
-from providers.models import Provider, ServiceArea, Skill
-from providers.services import import_vetted_provider
+from providers.models import (
+    CommitmentText,
+    Course,
+    Provider,
+    ProviderEvent,
+    ProviderSkill,
+    ProviderStatus,
+    ServiceArea,
+    Skill,
+    WorkingHours,
+)
+from providers.services import import_vetted_provider, screen_application
+from providers.services.interviews import record_scorecard, schedule_interview
+from providers.services.lifecycle import transition
+from providers.services.training import enroll_in_training
 
 OPERATOR = ("+989120000000", "Demo Operator", "demo-operator-pass")
 CUSTOMER = ("+989120000001", "Demo Customer", "demo-customer-pass")
@@ -104,6 +120,33 @@ FIRST_NAMES = [
 ]
 LAST_NAMES = ["Ahmadi", "Karimi", "Ivanova", "Petrova", "Zhou", "Rahimi", "Sokolova", "Huang"]
 
+# Training (R-VET-5): (code, name, pass mark, required before activation, retraining).
+COURSES = [
+    ("cleaning-technique", gettext_noop("Cleaning technique"), 70, True, False),
+    ("customer-care", gettext_noop("Customer care"), 70, True, False),
+    ("retraining", gettext_noop("Retraining: quality and customer care"), 70, False, True),
+]
+# The written commitment to quality, version 1, one file per language: the title, a blank line,
+# the text.
+COMMITMENT_LANGUAGES = ["en", "fa", "ru", "zh-hans"]
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+# Applicants at each vetting stage, for the console: (phone, name, national ID, stage).
+APPLICANTS = [
+    ("+989122000001", "Shabnam Moradi", "0081234562", ProviderStatus.APPLIED),
+    ("+989122000002", "Tatiana Orlova", "0174839200", ProviderStatus.SCREENED),
+    ("+989122000003", "Zhao Lei", "0429157363", ProviderStatus.INTERVIEW_SCHEDULED),
+    ("+989122000004", "Nasrin Jafari", "0632071583", ProviderStatus.INTERVIEWED),
+    ("+989122000005", "Svetlana Kuznetsova", "0788452101", ProviderStatus.IN_TRAINING),
+]
+PASSING_SCORES = {
+    "physical_ability": 4,
+    "skills": 5,
+    "appearance_ethics": 4,
+    "responsibility": 4,
+    "discipline": 4,
+    "honesty": 5,
+}
+
 
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo logins."
@@ -146,7 +189,7 @@ class Command(BaseCommand):
             if created:
                 service.required_skills.set([skill])
 
-        self._user(*OPERATOR, role=Role.OPERATOR, superuser=True)
+        operator = self._user(*OPERATOR, role=Role.OPERATOR, superuser=True)
         self._user(*CUSTOMER, role=Role.CUSTOMER)
         skill_list = list(skills.values())
         for number in range(1, 25):
@@ -172,6 +215,7 @@ class Command(BaseCommand):
                 experience_years=number % 9 + 1,
                 reason="Demo data: vetted before import",
             )
+        self._vetting(operator=operator, area=areas[0], skill=skills["home-cleaning"])
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000")
         )
@@ -180,6 +224,91 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Providers:        +989121000001 ... +989121000024 / {PROVIDER_PASSWORD}"
         )
+        self.stdout.write(
+            f"  Applicants:       +989122000001 ... +989122000005 / {PROVIDER_PASSWORD}"
+        )
+
+    def _vetting(self, *, operator, area, skill):
+        """Courses, the commitment text and five applicants at different vetting stages."""
+        for code, name, pass_mark, required, retraining in COURSES:
+            Course.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "pass_mark": pass_mark,
+                    "required_for_activation": required,
+                    "is_retraining": retraining,
+                },
+            )
+        for language in COMMITMENT_LANGUAGES:
+            text = (DEMO_DATA / f"commitment_v1_{language}.txt").read_text(encoding="utf-8")
+            title, body = text.strip().split("\n\n", 1)
+            CommitmentText.objects.get_or_create(
+                version=1, language=language, defaults={"title": title, "body": body}
+            )
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        for hour, (phone, name, national_id, stage) in enumerate(APPLICANTS, start=8):
+            if Provider.objects.filter(user__phone=phone).exists():
+                continue
+            provider = self._applicant(phone, name, national_id, area=area, skill=skill)
+            if stage == ProviderStatus.APPLIED:
+                continue
+            screen_application(provider=provider, actor=operator)
+            if stage == ProviderStatus.SCREENED:
+                continue
+            interview = schedule_interview(
+                provider=provider,
+                interviewer=operator,
+                starts_at=timezone.make_aware(datetime.combine(tomorrow, time(hour))),
+                location="Head office, 12 Valiasr Street, 3rd floor",
+                actor=operator,
+            )
+            if stage == ProviderStatus.INTERVIEW_SCHEDULED:
+                continue
+            record_scorecard(
+                interview=interview,
+                scores=PASSING_SCORES,
+                notes={"skills": "Knows wood-floor care well."},
+                actor=operator,
+            )
+            if stage == ProviderStatus.INTERVIEWED:
+                continue
+            transition(
+                provider=provider,
+                to=ProviderStatus.IDENTITY_VERIFIED,
+                actor=operator,
+                reason="Demo data: documents checked in person",
+            )
+            enroll_in_training(provider=provider, actor=operator)
+
+    def _applicant(self, phone, name, national_id, *, area, skill):
+        """An application as the public form leaves it (status applied)."""
+        user = self._user(phone, name, PROVIDER_PASSWORD, role=Role.PROVIDER)
+        provider = Provider.objects.create(
+            user=user,
+            status=ProviderStatus.APPLIED,
+            status_changed_at=timezone.now(),
+            national_id=national_id,
+            national_id_hash=keyed_hash(national_id),
+            address="Demo address, North district",
+            experience_years=2,
+        )
+        ProviderSkill.objects.create(provider=provider, skill=skill, years_of_experience=2)
+        provider.areas.set([area])
+        WorkingHours.objects.bulk_create(
+            [
+                WorkingHours(provider=provider, weekday=day, starts=time(9), ends=time(17))
+                for day in (5, 6, 0, 1, 2)
+            ]
+        )
+        ProviderEvent.objects.create(
+            provider=provider,
+            from_status="",
+            to_status=ProviderStatus.APPLIED,
+            actor=user,
+            reason=gettext_noop("Application submitted"),
+        )
+        return provider
 
     def _user(self, phone, full_name, password, *, role, superuser=False):
         user = User.objects.filter(phone=phone).first()

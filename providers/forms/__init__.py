@@ -1,0 +1,1 @@
+"""Forms of the provider pages, one module per topic."""

@@ -1,0 +1,44 @@
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from accounts.tasks import delay_or_log
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+    acks_late=True,
+)
+def schedule_feedback_call_task(provider_id: int) -> int | None:
+    """Put a feedback call on the list if this completion reached a milestone (R-VET-8).
+
+    Safe to run twice: one call per provider and milestone."""
+    call = services.schedule_feedback_call_if_due(provider_id=provider_id)
+    return call.pk if call else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def sweep_feedback_calls_task() -> int:
+    """Hourly: list the milestone calls a lost message or a broker outage left out."""
+    calls = services.schedule_missed_feedback_calls()
+    if calls:
+        logger.info("Listed %d missed provider feedback calls", len(calls))
+    return len(calls)
+
+
+def enqueue_feedback_call(provider_id: int) -> None:
+    """Queue the check; if the broker is down, the hourly sweep lists the call."""
+    delay_or_log(schedule_feedback_call_task, provider_id)
