@@ -44,6 +44,13 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
+@pytest.fixture(autouse=True)
+def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under CI pytest prints summaries untruncated, repeating messages the tests count.
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("BUILD_NUMBER", raising=False)
+
+
 def run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
     return project.runpytest(*PLUGIN_ARGS, *args)
 

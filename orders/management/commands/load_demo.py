@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from orders.models import ServiceType
 from providers.models import (
     CommitmentText,
     Course,
+    DocumentKind,
     Provider,
     ProviderEvent,
     ProviderSkill,
@@ -24,10 +26,16 @@ from providers.models import (
     WorkingHours,
 )
 from providers.services import import_vetted_provider, screen_application
+from providers.services.documents import mark_original_checked, upload_document
 from providers.services.interviews import record_scorecard, schedule_interview
 from providers.services.lifecycle import transition
 from providers.services.training import enroll_in_training
 
+# A tiny valid PDF standing in for a scanned certificate in the demo.
+DEMO_CERTIFICATE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 OPERATOR = ("+989120000000", "Demo Operator", "demo-operator-pass")
 CUSTOMER = ("+989120000001", "Demo Customer", "demo-customer-pass")
 PROVIDER_PASSWORD = "demo-provider-pass"
@@ -215,6 +223,7 @@ class Command(BaseCommand):
                 experience_years=number % 9 + 1,
                 reason="Demo data: vetted before import",
             )
+        self._certificates(operator=operator)
         self._vetting(operator=operator, area=areas[0], skill=skills["home-cleaning"])
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000")
@@ -227,6 +236,26 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Applicants:       +989122000001 ... +989122000005 / {PROVIDER_PASSWORD}"
         )
+
+    def _certificates(self, *, operator):
+        """A checked certificate of no criminal record for each demo provider, valid for a year,
+        so the daily certificate check leaves them at work."""
+        today = timezone.localdate()
+        missing = Provider.objects.filter(status=ProviderStatus.ACTIVE).exclude(
+            documents__kind=DocumentKind.CRIMINAL_RECORD
+        )
+        for provider in missing:
+            document = upload_document(
+                provider=provider,
+                kind=DocumentKind.CRIMINAL_RECORD,
+                uploaded_file=SimpleUploadedFile(
+                    "certificate.pdf", DEMO_CERTIFICATE_PDF, content_type="application/pdf"
+                ),
+                actor=operator,
+                issued_on=today - timedelta(days=30),
+                expires_on=today + timedelta(days=335),
+            )
+            mark_original_checked(document=document, actor=operator)
 
     def _vetting(self, *, operator, area, skill):
         """Courses, the commitment text and five applicants at different vetting stages."""
