@@ -1,9 +1,11 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import Provider, ServiceArea, Skill
@@ -63,6 +65,12 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    PHONE = "phone", _("Phone (taken by an operator)")
+    API = "api", _("Mobile app (API)")
+
+
 # Statuses in which the assigned provider's time is taken.
 BLOCKING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS)
 
@@ -79,8 +87,11 @@ class OrderQuerySet(models.QuerySet):
     def blocking(self):
         return self.filter(status__in=BLOCKING_STATUSES)
 
-    def overlapping(self, starts_at, ends_at):
-        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    def overlapping(self, starts_at, until):
+        """Orders whose held time [starts_at, blocked_until or ends_at) meets [starts_at, until)."""
+        return self.annotate(held_until=Coalesce("blocked_until", "ends_at")).filter(
+            starts_at__lt=until, held_until__gt=starts_at
+        )
 
 
 class Order(models.Model):
@@ -117,6 +128,20 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_taken",
+        verbose_name=_("taken by operator"),
+    )
+    # The provider's time is held until here: the job's end plus the travel buffer in force
+    # when the order was confirmed (R-ORD-5).
+    blocked_until = models.DateTimeField(_("provider busy until"), null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()
 
@@ -134,6 +159,14 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(price__gte=0), name="order_price_not_negative"),
             models.CheckConstraint(
                 condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=BLOCKING_STATUSES) | Q(blocked_until__isnull=False),
+                name="order_blocking_has_busy_until",
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__isnull=True) | Q(blocked_until__gte=F("ends_at")),
+                name="order_busy_until_after_end",
             ),
             # A confirmed or running job always has its provider.
             models.CheckConstraint(
@@ -189,3 +222,112 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API request sent with an Idempotency-Key header, replayed for
+    repeats so a retried create never makes a second order."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=100)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
+
+class ContractParty(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    PROVIDER = "provider", _("Provider")
+
+
+class ContractTemplate(models.Model):
+    """A version of the service contract's wording in one language (R-ORD-4)."""
+
+    version = models.PositiveSmallIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(
+        _("text"), help_text=_("Django template text; the order is available as {{ order }}.")
+    )
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version", "language"]
+        verbose_name = _("contract template")
+        verbose_name_plural = _("contract templates")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="contract_version_lang")
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version} ({self.language})"
+
+
+class Contract(models.Model):
+    """The contract generated for one order: the exact text both parties sign."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="contract", verbose_name=_("order")
+    )
+    template = models.ForeignKey(
+        ContractTemplate,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("template"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    public_id = models.UUIDField(_("verification code"), default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(_("generated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self):
+        return _("Contract for order #%(number)s") % {"number": self.order_id}
+
+
+class ContractSignature(models.Model):
+    """One party's electronic signature of the exact contract text. Never changed."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("contract")
+    )
+    party = models.CharField(_("party"), max_length=10, choices=ContractParty.choices)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signer"),
+    )
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    signed_at = models.DateTimeField(_("signed"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64)
+
+    class Meta:
+        ordering = ["signed_at"]
+        verbose_name = _("contract signature")
+        verbose_name_plural = _("contract signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "party"], name="contract_signed_once")
+        ]
+
+    def __str__(self):
+        return f"{self.contract} · {self.get_party_display()}"

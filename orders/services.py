@@ -160,10 +160,11 @@ def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
     # Lock the provider first, then the order: every confirmation takes them in this order.
     Provider.objects.select_for_update().get(pk=provider.pk)
     order = _locked(order)
+    busy_until = order.ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
     clash = (
         Order.objects.blocking()
         .filter(provider=provider)
-        .overlapping(order.starts_at, order.ends_at)
+        .overlapping(order.starts_at, busy_until)
         .exclude(pk=order.pk)
     )
     if clash.exists():
@@ -176,6 +177,7 @@ def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
                 actor=actor,
                 reason=gettext_noop("Accepted by the provider"),
                 provider=provider,
+                blocked_until=busy_until,
             )
     except IntegrityError as exc:  # the exclusion constraint lost a race for us
         raise DoubleBookingError(_("This provider is already booked at that time.")) from exc

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.utils import translation
 
 from accounts.sms import LocmemSmsBackend
 from config.celery import app as celery_app
@@ -27,6 +28,15 @@ def _database_is_postgresql_in_ci(django_db_setup, django_db_blocker):
 
         if os.environ.get("CI") and connection.vendor != "postgresql":
             pytest.exit("CI must run the suite on PostgreSQL: set DATABASE_URL.", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # A request through the test client leaves its language active in this thread; start
+    # every test from the default so translated strings do not depend on test order.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -120,3 +120,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
     price = Decimal("3700000")
     currency = "IRR"
     status = OrderStatus.REQUESTED
+    # A confirmed or running job holds the provider's time plus the travel buffer.
+    blocked_until = factory.LazyAttribute(
+        lambda o: (
+            o.ends_at + timedelta(minutes=30)
+            if o.status in (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS)
+            else None
+        )
+    )

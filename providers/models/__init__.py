@@ -7,6 +7,7 @@ from .core import (
     RejectionReason,
     ServiceArea,
     Skill,
+    TimeOff,
     Weekday,
     WorkingHours,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ServiceArea",
     "Skill",
     "SuspensionAppeal",
+    "TimeOff",
     "TrainingSession",
     "VettingDocument",
     "Weekday",

@@ -213,6 +213,31 @@ class WorkingHours(models.Model):
         return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
 
 
+class TimeOff(models.Model):
+    """Days a provider does not work: leave, holidays (R-ORD-5)."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("provider")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["provider", "starts_on"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="time_off_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_on", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.provider}: {self.starts_on} - {self.ends_on}"
+
+
 class ProviderEvent(models.Model):
     """Append-only audit of every provider status change (R-SEC-2)."""
 

@@ -4,7 +4,7 @@ stage, and sees the blockers of one that did not; a manager reads the funnel cha
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from accounts.models import StaffGroup
@@ -57,7 +57,8 @@ def test_vetting_operator_activates_a_complete_application_and_sees_blockers_of_
     onboarding_course()
     incomplete = ApplicantFactory(status=ProviderStatus.IN_TRAINING, user__full_name="Omid Halfway")
     passed_scorecard(incomplete)
-    blockers = activation_blockers(incomplete)
+    with translation.override("en"):  # the admin page below is in English
+        blockers = activation_blockers(incomplete)
     assert len(blockers) == 6  # documents, course, commitment (twice: status and signature)
 
     page = new_context().new_page()

@@ -73,15 +73,25 @@ def test_a_provider_is_never_confirmed_for_two_overlapping_jobs(provider):
 
 
 @pytest.mark.requirement("R-ORD-5")
-def test_back_to_back_jobs_are_allowed(provider):
+def test_the_travel_buffer_separates_a_providers_jobs(provider, settings):
+    settings.TRAVEL_BUFFER_MINUTES = 30
     first = OrderFactory(status=OrderStatus.OFFERED)
-    after = OrderFactory(
+    services.confirm_order(order=first, provider=provider, actor=provider.user)
+    first.refresh_from_db()
+    assert first.blocked_until == first.ends_at + timedelta(minutes=30)
+    too_soon = OrderFactory(
         status=OrderStatus.OFFERED,
-        starts_at=first.ends_at,
+        starts_at=first.ends_at + timedelta(minutes=15),
         ends_at=first.ends_at + timedelta(hours=2),
     )
-    services.confirm_order(order=first, provider=provider, actor=provider.user)
-    services.confirm_order(order=after, provider=provider, actor=provider.user)
+    with pytest.raises(services.DoubleBookingError):
+        services.confirm_order(order=too_soon, provider=provider, actor=provider.user)
+    after_travel = OrderFactory(
+        status=OrderStatus.OFFERED,
+        starts_at=first.blocked_until,
+        ends_at=first.blocked_until + timedelta(hours=2),
+    )
+    services.confirm_order(order=after_travel, provider=provider, actor=provider.user)
     assert Order.objects.filter(provider=provider, status=OrderStatus.CONFIRMED).count() == 2
 
 
@@ -95,10 +105,14 @@ def test_the_database_itself_refuses_overlapping_confirmed_jobs(provider):
         status=OrderStatus.OFFERED, starts_at=first.starts_at, ends_at=first.ends_at
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Order.objects.filter(pk=second.pk).update(status=OrderStatus.CONFIRMED, provider=provider)
+        Order.objects.filter(pk=second.pk).update(
+            status=OrderStatus.CONFIRMED, provider=provider, blocked_until=second.ends_at
+        )
     # A cancelled job no longer blocks the time.
     Order.objects.filter(pk=first.pk).update(status=OrderStatus.CANCELLED)
-    Order.objects.filter(pk=second.pk).update(status=OrderStatus.CONFIRMED, provider=provider)
+    Order.objects.filter(pk=second.pk).update(
+        status=OrderStatus.CONFIRMED, provider=provider, blocked_until=second.ends_at
+    )
 
 
 @pytest.mark.requirement("R-ORD-3")
