@@ -252,6 +252,10 @@ INTERVIEW_PASS_MARK = env.float("INTERVIEW_PASS_MARK", default=3.8)
 PROBATION_RATINGS = env.int("PROBATION_RATINGS", default=5)
 CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=30)
 FEEDBACK_CALL_EVERY_N_ORDERS = env.int("FEEDBACK_CALL_EVERY_N_ORDERS", default=10)
+# Codes one client address may ask for per hour, whatever the numbers (SMS abuse).
+PHONE_CODES_PER_IP_PER_HOUR = env.int("PHONE_CODES_PER_IP_PER_HOUR", default=10)
+# Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP).
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 
 LOGGING = {
     "version": 1,

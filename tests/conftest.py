@@ -40,6 +40,18 @@ def _english_by_default():
 
 
 @pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    # Each test gets an empty in-memory cache: rate-limit counters never leak between tests
+    # or runs (the Redis database is shared with the broker, so it is not flushed).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

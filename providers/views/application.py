@@ -7,6 +7,7 @@ in the session -> /providers/apply/details/ (the form) -> the applicant is logge
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
 from accounts.services import PhoneVerificationError, send_phone_code, verify_phone_code
+from accounts.throttle import allow, client_ip
 
 from ..forms.application import ApplicationForm, CodeForm, PhoneForm, WithdrawForm
 from ..models import InterviewStatus, Provider
@@ -70,6 +72,16 @@ def apply(request):
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"].as_e164
+        if not allow(
+            scope="phone-code",
+            key=client_ip(request),
+            limit=settings.PHONE_CODES_PER_IP_PER_HOUR,
+            window_seconds=3600,
+        ):
+            form.add_error(
+                None, _("Too many codes were asked for from this connection. Try again later.")
+            )
+            return render(request, "providers/application/apply.html", {"form": form}, status=429)
         try:
             send_phone_code(phone=phone)
         except PhoneVerificationError as error:

@@ -258,3 +258,15 @@ def test_a_later_code_request_by_someone_else_does_not_undo_a_confirmation(
     assert phone_verified_since(phone=PHONE_LOCAL, since=started) is True
     assert phone_verified_since(phone=PHONE, since=timezone.now()) is False
     assert phone_verified_since(phone="not a phone", since=started) is False
+
+
+@pytest.mark.requirement("R-VET-1", "R-SEC-1")
+def test_one_connection_cannot_send_codes_to_many_numbers(client, settings, sms_outbox):
+    settings.PHONE_CODES_PER_IP_PER_HOUR = 3
+    for n in range(3):
+        response = client.post(reverse("providers:apply"), {"phone": f"0912300000{n}"})
+        assert response.status_code == 302
+    response = client.post(reverse("providers:apply"), {"phone": "09123000009"})
+    assert response.status_code == 429
+    assert "Too many codes" in response.content.decode()
+    assert not PhoneVerification.objects.filter(phone="+989123000009").exists()
