@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "reviews.tasks.sweep_feedback_calls_task",
         "schedule": crontab(minute=17),
     },
+    # Forgets the mobile API's Idempotency-Keys once they are a day old.
+    "purge-idempotency-keys": {
+        "task": "orders.tasks.purge_idempotency_keys_task",
+        "schedule": crontab(minute=41),
+    },
     # Warns providers whose certificate of no criminal record expires soon; suspends the expired.
     "check-certificate-expiry": {
         "task": "providers.tasks.check_certificate_expiry_task",

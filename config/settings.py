@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_htmx",
     "accounts",
@@ -184,11 +187,26 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
+# The mobile API (orders/api): token or session auth, one error shape, OpenAPI 3 documented.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "orders.api.exceptions.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Home services API",
+    "DESCRIPTION": "Quotes, free start times and orders for the mobile apps.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Encryption at rest (accounts/crypto.py). FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys,
@@ -234,6 +252,10 @@ RATING_SUSPEND_THRESHOLD = env.float("RATING_SUSPEND_THRESHOLD", default=3.0)
 PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
 PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
 PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+# Codes one client address may ask for per hour, whatever the numbers (SMS abuse).
+PHONE_CODES_PER_IP_PER_HOUR = env.int("PHONE_CODES_PER_IP_PER_HOUR", default=10)
+# Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP).
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 INTERVIEW_MINUTES = env.int("INTERVIEW_MINUTES", default=45)
 # Weights of the six interview criteria; the weighted mean (1-5) must reach the pass mark.
 INTERVIEW_WEIGHTS = env.dict(
@@ -252,10 +274,6 @@ INTERVIEW_PASS_MARK = env.float("INTERVIEW_PASS_MARK", default=3.8)
 PROBATION_RATINGS = env.int("PROBATION_RATINGS", default=5)
 CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=30)
 FEEDBACK_CALL_EVERY_N_ORDERS = env.int("FEEDBACK_CALL_EVERY_N_ORDERS", default=10)
-# Codes one client address may ask for per hour, whatever the numbers (SMS abuse).
-PHONE_CODES_PER_IP_PER_HOUR = env.int("PHONE_CODES_PER_IP_PER_HOUR", default=10)
-# Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP).
-TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 
 LOGGING = {
     "version": 1,

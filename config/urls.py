@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orders.views import home
+from orders.views_contracts import contract_verify
 
 admin.site.site_header = _("Home services operations")
 admin.site.site_title = _("Home services")
@@ -15,10 +17,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path(
+        "contracts/verify/<uuid:public_id>/", contract_verify, name="contract_verify"
+    ),  # public: no login
     path("provider/", include("matching.urls")),
     path("providers/", include("providers.urls")),
     path("reviews/", include("reviews.urls")),
     path("support/", include("support.urls")),
+    path("api/", include("orders.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 if settings.DEBUG:

@@ -34,6 +34,10 @@ def offer_to_next_candidate(*, order_id: int) -> Offer | None:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None or order.status != OrderStatus.REQUESTED:
         return None
+    # An offered order sent back by a change of time (reschedule_order) may still have an
+    # offer open for the old time: withdraw it before offering the new time.
+    for stale in Offer.objects.select_for_update().filter(order=order, status=OfferStatus.PENDING):
+        _close(stale, OfferStatus.WITHDRAWN, gettext_noop("The order's time changed"))
     provider = candidates_for(order).first()
     if provider is None:
         order_services.mark_no_provider(
@@ -82,6 +86,9 @@ def _close(offer: Offer, status: str, reason: str = "") -> None:
 @transaction.atomic
 def accept_offer(*, offer: Offer, provider: Provider) -> Offer:
     """Confirm the order with this provider and block their time."""
+    # The provider row first, as confirm_order does: two acceptances by one provider then queue
+    # here instead of each holding its offer while the other withdraws it (a deadlock).
+    Provider.objects.select_for_update().get(pk=provider.pk)
     offer = _locked_pending_offer(offer, provider)
     if offer.expires_at <= timezone.now():
         raise OfferError(_("This offer has expired."))

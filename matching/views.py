@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
+from orders.contracts import with_signature_flags
 from orders.models import OrderStatus
 from orders.selectors import jobs_for_provider
 
@@ -21,7 +22,9 @@ def dashboard(request):
     context = {
         "provider": provider,
         "offers": pending_offers_for(provider=provider),
-        "upcoming": jobs.filter(status=OrderStatus.CONFIRMED).order_by("starts_at"),
+        "upcoming": with_signature_flags(jobs.filter(status=OrderStatus.CONFIRMED)).order_by(
+            "starts_at"
+        ),
         "in_progress": jobs.filter(status=OrderStatus.IN_PROGRESS).order_by("starts_at"),
         "recent": jobs.filter(status=OrderStatus.COMPLETED).order_by("-completed_at")[:10],
         "now": timezone.now(),

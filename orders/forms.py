@@ -2,14 +2,20 @@ from datetime import time
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import ServiceArea
 
+from . import scheduling
 from .selectors import bookable_service_types
 from .services import MAX_HOME_AREA_SQM, BookingRequest, validate_booking
 
-START_TIMES = [time(hour, minute) for hour in range(7, 21) for minute in (0, 30)]
+# The start times offered before anything is known; orders:book_times narrows them (R-ORD-5).
+START_TIMES = scheduling.START_TIMES
+
+# Changing one of these reloads the start times that someone is free for (htmx).
+TIME_INPUTS = ("service_type", "area", "day", "home_area_sqm")
 
 
 class BookingForm(forms.Form):
@@ -48,16 +54,39 @@ class BookingForm(forms.Form):
 
     quote = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        include = ",".join(f"[name={name}]" for name in (*TIME_INPUTS, "start"))
+        for name in TIME_INPUTS:
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("orders:book_times"),
+                    "hx-trigger": "change",
+                    "hx-target": "#start-times",
+                    "hx-include": include,
+                }
+            )
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
         booking = self.booking_request()
         try:
-            self.quote, _starts, _ends = validate_booking(booking)
+            self.quote, starts_at, ends_at = validate_booking(booking)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
+            return cleaned
+        if not scheduling.is_start_available(
+            service_type=booking.service_type,
+            area=booking.area,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        ):
+            self.add_error(
+                "start", _("No provider is free then. Please choose another time or another day.")
+            )
         return cleaned
 
     def booking_request(self) -> BookingRequest:
@@ -73,5 +102,36 @@ class BookingForm(forms.Form):
         )
 
 
+class StartTimesForm(forms.Form):
+    """What the start times depend on: read from the booking form as it is being filled in."""
+
+    service_type = forms.ModelChoiceField(queryset=bookable_service_types())
+    area = forms.ModelChoiceField(queryset=ServiceArea.objects.filter(is_active=True))
+    day = forms.DateField()
+    home_area_sqm = forms.IntegerField(min_value=1, max_value=MAX_HOME_AREA_SQM)
+
+    def available_times(self) -> list[time]:
+        return scheduling.available_start_times(**self.cleaned_data)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Why are you cancelling?"), max_length=500)
+
+
+class RescheduleForm(forms.Form):
+    day = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TypedChoiceField(
+        label=_("New start time"),
+        choices=[(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in START_TIMES],
+        coerce=lambda value: time.fromisoformat(value),
+    )
+    reason = forms.CharField(label=_("Why does the time change?"), max_length=500)
+
+
+class ClaimForm(forms.Form):
+    description = forms.CharField(
+        label=_("What was wrong?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Our team will decide within a few days: redo the work or compensate you."),
+    )

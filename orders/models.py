@@ -145,6 +145,15 @@ class Order(models.Model):
     cancellation_fee = models.DecimalField(
         _("cancellation fee"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # A guarantee redo (R-ORD-7) goes preferably to someone else: matching skips this provider.
+    avoid_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avoid provider"),
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -304,6 +313,12 @@ class Contract(models.Model):
     def __str__(self):
         return _("Contract for order #%(number)s") % {"number": self.order_id}
 
+    def save(self, *args, **kwargs):
+        # Frozen once generated: the parties sign this exact text (R-ORD-4).
+        if self.pk is not None:
+            raise ValueError("A contract cannot be changed once generated.")
+        super().save(*args, **kwargs)
+
 
 class ContractSignature(models.Model):
     """One party's electronic signature of the exact contract text. Never changed."""
@@ -334,6 +349,12 @@ class ContractSignature(models.Model):
 
     def __str__(self):
         return f"{self.contract} · {self.get_party_display()}"
+
+    def save(self, *args, **kwargs):
+        # A signature is written once and never changed (R-ORD-4).
+        if self.pk is not None:
+            raise ValueError("A contract signature cannot be changed.")
+        super().save(*args, **kwargs)
 
 
 class ClaimStatus(models.TextChoices):

@@ -2,17 +2,29 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from providers.models import Provider, ServiceArea
+from accounts.notifications import notify_user
+from providers.models import Provider, ServiceArea, WorkingHours
 
-from .models import Order, OrderEvent, ServiceType
+from . import scheduling
+from .models import (
+    BalanceEntry,
+    Channel,
+    ClaimStatus,
+    GuaranteeClaim,
+    Order,
+    OrderEvent,
+    ServiceType,
+)
 from .models import OrderStatus as S
 from .pricing import Quote, quote_for
 from .signals import order_completed, order_requested
@@ -21,7 +33,8 @@ ALLOWED_TRANSITIONS = {
     S.REQUESTED: {S.OFFERED, S.NO_PROVIDER, S.CANCELLED},
     S.OFFERED: {S.CONFIRMED, S.REQUESTED, S.NO_PROVIDER, S.CANCELLED},
     S.NO_PROVIDER: {S.REQUESTED, S.CANCELLED},
-    S.CONFIRMED: {S.IN_PROGRESS, S.CANCELLED},
+    # -> requested: rescheduled to a time the assigned provider is not free (reschedule_order).
+    S.CONFIRMED: {S.IN_PROGRESS, S.CANCELLED, S.REQUESTED},
     S.IN_PROGRESS: {S.COMPLETED},
     S.COMPLETED: set(),
     S.CANCELLED: set(),
@@ -36,6 +49,10 @@ class OrderError(ValidationError):
 
 class DoubleBookingError(OrderError):
     pass
+
+
+class ScheduleLimitError(OrderError):
+    """The provider is on time off or would work more hours than allowed (R-ORD-5)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +131,15 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
+BOOKED_REASONS = {
+    Channel.WEB: gettext_noop("Booked on the web"),
+    Channel.API: gettext_noop("Booked in the mobile app"),
+    Channel.PHONE: gettext_noop("Booked by phone"),
+}
+
+
 @transaction.atomic
-def book_order(*, customer, request: BookingRequest) -> Order:
+def book_order(*, customer, request: BookingRequest, channel: str = Channel.WEB) -> Order:
     """Save a customer's order as requested at the server's price; matching starts on commit."""
     quote, starts_at, ends_at = validate_booking(request)
     order = Order.objects.create(
@@ -130,8 +154,9 @@ def book_order(*, customer, request: BookingRequest) -> Order:
         price=quote.price,
         currency=quote.currency,
         status=S.REQUESTED,
+        channel=channel,
     )
-    _record(order, "", S.REQUESTED, customer, gettext_noop("Booked on the web"))
+    _record(order, "", S.REQUESTED, customer, BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
     return order
 
@@ -161,17 +186,19 @@ def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
     Provider.objects.select_for_update().get(pk=provider.pk)
     order = _locked(order)
     busy_until = order.ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
-    clash = (
-        Order.objects.blocking()
-        .filter(provider=provider)
-        .overlapping(order.starts_at, busy_until)
-        .exclude(pk=order.pk)
+    # Another job too close, time off, or over the hours (R-ORD-5): checked under the lock.
+    problem = scheduling.schedule_problem(
+        provider=provider,
+        starts_at=order.starts_at,
+        ends_at=order.ends_at,
+        exclude_order_id=order.pk,
     )
-    if clash.exists():
-        raise DoubleBookingError(_("This provider is already booked at that time."))
+    if problem is not None:
+        error = DoubleBookingError if problem.code == "busy" else ScheduleLimitError
+        raise error(problem.message, code=problem.code)
     try:
         with transaction.atomic():
-            return _transition(
+            order = _transition(
                 order,
                 S.CONFIRMED,
                 actor=actor,
@@ -181,6 +208,10 @@ def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
             )
     except IntegrityError as exc:  # the exclusion constraint lost a race for us
         raise DoubleBookingError(_("This provider is already booked at that time.")) from exc
+    from .contracts import generate_contract  # contracts builds on this module
+
+    generate_contract(order=order)  # R-ORD-4: both parties sign it before the job starts
+    return order
 
 
 def _locked_for_provider(order: Order, provider: Provider) -> Order:
@@ -192,7 +223,13 @@ def _locked_for_provider(order: Order, provider: Provider) -> Order:
 
 @transaction.atomic
 def start_job(*, order: Order, provider: Provider) -> Order:
+    from .contracts import order_is_fully_signed  # contracts builds on this module
+
     order = _locked_for_provider(order, provider)
+    if order.status == S.CONFIRMED and not order_is_fully_signed(order):
+        raise OrderError(
+            _("The job can start only after the customer and you have both signed the contract.")
+        )
     return _transition(
         order, S.IN_PROGRESS, actor=provider.user, reason=gettext_noop("Started on site")
     )
@@ -213,7 +250,373 @@ def complete_job(*, order: Order, provider: Provider) -> Order:
 
 
 @transaction.atomic
-def cancel_order(*, order: Order, actor, reason: str) -> Order:
+def cancel_order(*, order: Order, actor, reason: str, waive_fee: bool = False) -> Order:
+    """Cancel under the policy (R-ORD-3): free until FREE_CANCELLATION_HOURS before the start,
+    later a fee charged to the customer's balance, which an operator may waive.
+
+    A confirmed job's time stops blocking its provider (cancelled is not a blocking status;
+    blocked_until stays as history) and the provider is told once this commits.
+    """
     if not reason.strip():
         raise OrderError(_("Say why the order is cancelled."))
-    return _transition(_locked(order), S.CANCELLED, actor=actor, reason=reason.strip())
+    if waive_fee and not (actor is not None and actor.is_staff):
+        raise OrderError(_("Only an operator may waive the cancellation fee."))
+    order = _locked(order)
+    was_confirmed = order.status == S.CONFIRMED
+    terms = cancellation_terms(order)
+    fee = Decimal("0") if waive_fee else terms.fee
+    order = _transition(
+        order, S.CANCELLED, actor=actor, reason=reason.strip(), cancellation_fee=fee
+    )
+    if fee:
+        BalanceEntry.objects.create(
+            customer=order.customer,
+            amount=-fee,
+            currency=order.currency,
+            reason=gettext_noop("Late cancellation fee"),
+            order=order,
+            created_by=actor,
+        )
+    elif terms.fee:
+        _record(order, S.CANCELLED, S.CANCELLED, actor, gettext_noop("Cancellation fee waived"))
+    if was_confirmed:
+        order_id = order.pk
+        transaction.on_commit(lambda: _tell_provider(order_id, "job_cancelled"))
+    return order
+
+
+# --- Cancellation policy, rescheduling and the guarantee (R-ORD-3, R-ORD-7, R-SUP-7) ---------
+
+
+@dataclass(frozen=True)
+class CancellationTerms:
+    """What cancelling (or moving) an order costs now."""
+
+    free_until: datetime
+    fee: Decimal
+    currency: str
+
+    @property
+    def is_free(self) -> bool:
+        return not self.fee
+
+
+def _is_free_window(order: Order, now: datetime) -> bool:
+    return now <= order.starts_at - timedelta(hours=settings.FREE_CANCELLATION_HOURS)
+
+
+def cancellation_terms(order: Order) -> CancellationTerms:
+    """Free until FREE_CANCELLATION_HOURS before the start (inclusive). Later, and before the
+    start, cancelling a confirmed job (a provider's time is held) costs
+    LATE_CANCELLATION_FEE_PERCENT % of the price, rounded to whole currency units. An order
+    nobody has taken yet, or a job the provider has not started by its start time, is free."""
+    now = timezone.now()
+    free_until = order.starts_at - timedelta(hours=settings.FREE_CANCELLATION_HOURS)
+    fee = Decimal("0")
+    if order.status == S.CONFIRMED and not _is_free_window(order, now) and now < order.starts_at:
+        fee = (order.price * settings.LATE_CANCELLATION_FEE_PERCENT / Decimal(100)).quantize(
+            Decimal("1"), rounding=ROUND_HALF_UP
+        )
+    return CancellationTerms(free_until=free_until, fee=fee, currency=order.currency)
+
+
+def _tell_provider(order_id: int, template: str, **context) -> None:
+    order = Order.objects.select_related("provider__user", "service_type").get(pk=order_id)
+    notify_user(
+        user=order.provider.user,
+        template=f"orders/notifications/{template}",
+        context={"order": order, **context},
+    )
+
+
+RESCHEDULABLE_STATUSES = (S.REQUESTED, S.OFFERED, S.NO_PROVIDER, S.CONFIRMED)
+
+
+def _provider_free_for(order: Order, provider: Provider, starts_at, ends_at) -> bool:
+    """The provider works then and the schedule rules allow the job (orders.scheduling: other
+    jobs with the gap between them, time off, daily and weekly hours; this order not counted)."""
+    local_start, local_end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    works = WorkingHours.objects.filter(
+        provider=provider,
+        weekday=local_start.weekday(),
+        starts__lte=local_start.time(),
+        ends__gte=local_end.time(),
+    ).exists()
+    return works and (
+        scheduling.schedule_problem(
+            provider=provider, starts_at=starts_at, ends_at=ends_at, exclude_order_id=order.pk
+        )
+        is None
+    )
+
+
+@transaction.atomic
+def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str) -> Order:
+    """Move an order not yet started to another time at the same price.
+
+    Customers may do it only within the free-cancellation window; operators at any time. A
+    confirmed job keeps its provider if they are free then; otherwise it goes back to matching.
+    """
+    if not reason.strip():
+        raise OrderError(_("Say why the time changes."))
+    locked_provider_id = order.provider_id
+    if locked_provider_id:  # providers are locked before orders (as in confirm_order)
+        Provider.objects.select_for_update().get(pk=locked_provider_id)
+    order = _locked(order)
+    if order.provider_id != locked_provider_id:
+        raise OrderError(_("The order changed meanwhile; please try again."))
+    is_staff = actor is not None and actor.is_staff
+    if not is_staff and (actor is None or order.customer_id != actor.pk):
+        raise OrderError(_("This is not your order."))
+    if order.status not in RESCHEDULABLE_STATUSES:
+        raise OrderError(
+            _("This order is %(current)s; its time can no longer be changed.")
+            % {"current": order.get_status_display().lower()}
+        )
+    if not is_staff and not _is_free_window(order, timezone.now()):
+        raise OrderError(
+            _(
+                "The time can be changed only until %(hours)s hours before the start. "
+                "Please call us, or cancel the order."
+            )
+            % {"hours": settings.FREE_CANCELLATION_HOURS}
+        )
+    _quote, starts_at, _ends = validate_booking(
+        BookingRequest(
+            service_type=order.service_type,
+            area=order.area,
+            address=order.address,
+            day=day,
+            start=start,
+            home_area_sqm=order.home_area_sqm,
+            notes=order.notes,
+        )
+    )
+    if starts_at == order.starts_at:
+        raise OrderError(_("The order is already booked for that time."))
+    ends_at = starts_at + order.duration  # the booked length and price stay as they were
+    old_start = order.starts_at
+    _record(
+        order,
+        order.status,
+        order.status,
+        actor,
+        f"Rescheduled from {timezone.localtime(old_start):%Y-%m-%d %H:%M} "
+        f"to {timezone.localtime(starts_at):%Y-%m-%d %H:%M}: {reason.strip()}",
+    )
+    moved = {"starts_at": starts_at, "ends_at": ends_at}
+    if order.status == S.CONFIRMED:
+        provider = order.provider
+        busy_until = ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
+        if _provider_free_for(order, provider, starts_at, ends_at):
+            for name, value in {**moved, "blocked_until": busy_until}.items():
+                setattr(order, name, value)
+            order.save(update_fields=["starts_at", "ends_at", "blocked_until"])
+            order_id = order.pk
+            transaction.on_commit(
+                lambda: _tell_provider(order_id, "job_rescheduled", old_start=old_start)
+            )
+            return order
+        order = _transition(
+            order,
+            S.REQUESTED,
+            actor=actor,
+            reason=gettext_noop("The provider is not free at the new time; finding another"),
+            provider=None,
+            blocked_until=None,
+            **moved,
+        )
+        order_id, provider_id = order.pk, provider.pk
+        transaction.on_commit(lambda: _tell_released_provider(order_id, provider_id, old_start))
+    elif order.status in (S.OFFERED, S.NO_PROVIDER):
+        order = _transition(
+            order,
+            S.REQUESTED,
+            actor=actor,
+            reason=gettext_noop("New time: finding a provider again"),
+            **moved,
+        )
+    else:  # requested: matching reads the order afresh when it runs
+        for name, value in moved.items():
+            setattr(order, name, value)
+        order.save(update_fields=list(moved))
+        return order
+    order_requested.send(sender=Order, order=order)
+    return order
+
+
+def _tell_released_provider(order_id: int, provider_id: int, old_start) -> None:
+    provider = Provider.objects.select_related("user").get(pk=provider_id)
+    notify_user(
+        user=provider.user,
+        template="orders/notifications/job_released",
+        context={"order": Order.objects.get(pk=order_id), "old_start": old_start},
+    )
+
+
+class ClaimError(OrderError):
+    """A guarantee claim or its decision was refused; the message is for the user."""
+
+
+def claim_window_ends(order: Order) -> datetime | None:
+    if order.completed_at is None:
+        return None
+    return order.completed_at + timedelta(days=settings.GUARANTEE_CLAIM_DAYS)
+
+
+def can_claim_guarantee(order: Order) -> bool:
+    ends = claim_window_ends(order)
+    return (
+        order.status == S.COMPLETED
+        and ends is not None
+        and timezone.now() <= ends
+        and not GuaranteeClaim.objects.filter(order=order).exists()
+    )
+
+
+@transaction.atomic
+def claim_guarantee(*, order: Order, customer, description: str) -> GuaranteeClaim:
+    """The customer says a completed job was not satisfactory (R-ORD-7), once per order,
+    within GUARANTEE_CLAIM_DAYS days of its completion."""
+    order = _locked(order)
+    if order.customer_id != customer.pk:
+        raise ClaimError(_("Only the customer of this order can claim the guarantee."))
+    if order.status != S.COMPLETED:
+        raise ClaimError(_("The guarantee can be claimed only for a completed job."))
+    if timezone.now() > claim_window_ends(order):
+        raise ClaimError(
+            _("The guarantee can be claimed within %(days)s days of the job.")
+            % {"days": settings.GUARANTEE_CLAIM_DAYS}
+        )
+    if GuaranteeClaim.objects.filter(order=order).exists():
+        raise ClaimError(_("You have already claimed the guarantee for this order."))
+    if not description.strip():
+        raise ClaimError(_("Tell us what was wrong."))
+    claim = GuaranteeClaim.objects.create(
+        order=order, customer=customer, description=description.strip()
+    )
+    _record(order, S.COMPLETED, S.COMPLETED, customer, gettext_noop("Guarantee claimed"))
+    return claim
+
+
+class ClaimDecision:
+    REDO = "redo"
+    COMPENSATE = "compensate"
+    REJECT = "reject"
+
+
+@transaction.atomic
+def decide_claim(
+    *,
+    claim: GuaranteeClaim,
+    actor,
+    decision: str,
+    note: str = "",
+    amount: Decimal | None = None,
+    day: date | None = None,
+    start: time | None = None,
+) -> GuaranteeClaim:
+    """An operator decides an open claim: redo the job at no charge (preferably by another
+    provider), credit the customer's balance (R-SUP-7), or reject it with a note. The customer
+    is told what was done (R-QC-7)."""
+    if actor is None or not actor.is_staff:
+        raise ClaimError(_("Only an operator may decide a guarantee claim."))
+    claim = GuaranteeClaim.objects.select_for_update().select_related("order").get(pk=claim.pk)
+    if claim.status != ClaimStatus.OPEN:
+        raise ClaimError(_("This claim has already been decided."))
+    order = claim.order
+    note = note.strip()
+    fields = {"decided_by": actor, "decided_at": timezone.now(), "decision_note": note}
+    if decision == ClaimDecision.REDO:
+        if day is None or start is None:
+            raise ClaimError(_("Choose the day and time of the new visit."))
+        _quote, starts_at, _ends = validate_booking(
+            BookingRequest(
+                service_type=order.service_type,
+                area=order.area,
+                address=order.address,
+                day=day,
+                start=start,
+                home_area_sqm=order.home_area_sqm,
+                notes=order.notes,
+            )
+        )
+        redo = Order.objects.create(
+            customer=order.customer,
+            service_type=order.service_type,
+            area=order.area,
+            address=order.address,
+            home_area_sqm=order.home_area_sqm,
+            notes=order.notes,
+            starts_at=starts_at,
+            ends_at=starts_at + order.duration,
+            price=Decimal("0"),
+            currency=order.currency,
+            status=S.REQUESTED,
+            channel=Channel.PHONE,
+            taken_by=actor,
+            avoid_provider=order.provider,
+        )
+        _record(
+            redo,
+            "",
+            S.REQUESTED,
+            actor,
+            gettext_noop("Guarantee redo at no charge; another provider is preferred"),
+        )
+        fields.update(status=ClaimStatus.REDO, redo_order=redo)
+        order_requested.send(sender=Order, order=redo)
+    elif decision == ClaimDecision.COMPENSATE:
+        if amount is None or amount <= 0:
+            raise ClaimError(_("Enter a compensation amount above zero."))
+        if amount > order.price:
+            raise ClaimError(_("The compensation cannot exceed the price of the order."))
+        BalanceEntry.objects.create(
+            customer=order.customer,
+            amount=amount,
+            currency=order.currency,
+            reason=gettext_noop("Guarantee compensation"),
+            order=order,
+            created_by=actor,
+        )
+        fields.update(status=ClaimStatus.COMPENSATED, amount=amount)
+    elif decision == ClaimDecision.REJECT:
+        if not note:
+            raise ClaimError(_("Say why the claim is not accepted."))
+        fields.update(status=ClaimStatus.REJECTED)
+    else:
+        raise ClaimError(_("Unknown decision."))
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim.save(update_fields=list(fields))
+    _record(
+        order,
+        S.COMPLETED,
+        S.COMPLETED,
+        actor,
+        {
+            ClaimStatus.REDO: gettext_noop("Guarantee: the work will be redone at no charge"),
+            ClaimStatus.COMPENSATED: gettext_noop("Guarantee: compensation credited"),
+            ClaimStatus.REJECTED: gettext_noop("Guarantee claim not accepted"),
+        }[claim.status],
+    )
+    claim_id = claim.pk
+    transaction.on_commit(lambda: _tell_claim_decision(claim_id))
+    return claim
+
+
+def _tell_claim_decision(claim_id: int) -> None:
+    claim = GuaranteeClaim.objects.select_related("order", "customer", "redo_order").get(
+        pk=claim_id
+    )
+    notify_user(
+        user=claim.customer,
+        template="orders/notifications/claim_decided",
+        context={"claim": claim, "order": claim.order},
+    )
+
+
+def customer_balance(*, customer) -> Decimal:
+    """Credits minus charges on the customer's balance (BalanceEntry is append-only)."""
+    total = BalanceEntry.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0")

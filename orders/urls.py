@@ -1,14 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import views, views_contracts
 
 app_name = "orders"
 
 urlpatterns = [
     path("book/", views.book, name="book"),
+    path("book/times/", views.book_times, name="book_times"),
     path("", views.order_list, name="list"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/cancel/", views.order_cancel, name="cancel"),
+    path("<int:pk>/contract/", views_contracts.contract_page, name="contract"),
+    path("<int:pk>/contract.pdf", views_contracts.contract_pdf, name="contract_pdf"),
+    path("<int:pk>/reschedule/", views.order_reschedule, name="reschedule"),
+    path("<int:pk>/claim/", views.order_claim, name="claim"),
     path("jobs/<int:pk>/start/", views.job_start, name="job_start"),
     path("jobs/<int:pk>/complete/", views.job_complete, name="job_complete"),
 ]

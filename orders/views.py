@@ -1,13 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import customer_required, provider_required
 
 from . import selectors, services
-from .forms import BookingForm, CancelForm
+from .forms import BookingForm, CancelForm, ClaimForm, RescheduleForm, StartTimesForm
 
 
 def home(request):
@@ -35,10 +36,30 @@ def book(request):
 
 
 @customer_required
+@require_GET
+def book_times(request):
+    """The start-time <select> of the booking form, narrowed to the times someone is free
+    (htmx). Until service, area, day and home area are all valid it offers the full list."""
+    field = BookingForm(initial={"start": request.GET.get("start", "")})["start"]
+    inputs = StartTimesForm(request.GET)
+    times = inputs.available_times() if inputs.is_valid() else None
+    if times is not None:
+        field.field.choices = [(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in times]
+    return render(
+        request, "orders/fragment_start_times.html", {"field": field, "no_times": times == []}
+    )
+
+
+@customer_required
 def order_list(request):
     orders = selectors.orders_for_customer(customer=request.user)
     page = Paginator(orders, 20).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"page": page})
+    balance = services.customer_balance(customer=request.user)
+    return render(
+        request,
+        "orders/order_list.html",
+        {"page": page, "balance": balance, "currency": settings.CURRENCY},
+    )
 
 
 @customer_required
@@ -48,7 +69,7 @@ def order_detail(request, pk):
     return render(
         request,
         "orders/order_detail.html",
-        {"order": order, "events": events, "cancel_form": CancelForm()},
+        {"order": order, "events": events, "cancel_form": CancelForm(), **_change_context(order)},
     )
 
 
@@ -99,3 +120,51 @@ def job_complete(request, pk):
     else:
         messages.success(request, _("Job completed. The customer can now rate it."))
     return redirect("matching:dashboard")
+
+
+def _change_context(order):
+    """What the order page needs to offer cancelling, a new time and the guarantee."""
+    return {
+        "cancellation_terms": services.cancellation_terms(order),
+        "can_reschedule": order.status in services.RESCHEDULABLE_STATUSES,
+        "reschedule_form": RescheduleForm(),
+        "can_claim": services.can_claim_guarantee(order),
+        "claim_form": ClaimForm(),
+        "claim": getattr(order, "guarantee_claim", None),
+    }
+
+
+@customer_required
+def order_reschedule(request, pk):
+    order = get_object_or_404(selectors.orders_for_customer(customer=request.user), pk=pk)
+    form = RescheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule_order(order=order, actor=request.user, **form.cleaned_data)
+        except services.ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("The time of your order has changed."))
+            return redirect("orders:detail", pk=order.pk)
+    return render(request, "orders/reschedule.html", {"order": order, "form": form})
+
+
+@customer_required
+def order_claim(request, pk):
+    order = get_object_or_404(selectors.orders_for_customer(customer=request.user), pk=pk)
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_guarantee(
+                order=order, customer=request.user, description=form.cleaned_data["description"]
+            )
+        except services.OrderError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. Our team will look into it and let you know."))
+            return redirect("orders:detail", pk=order.pk)
+    return render(request, "orders/claim.html", {"order": order, "form": form})

@@ -24,6 +24,7 @@ from ..models import (
     ServiceArea,
     Skill,
     SuspensionAppeal,
+    TimeOff,
     WorkingHours,
 )
 from ..models import ProviderStatus as S
@@ -82,6 +83,24 @@ class ProviderSkillInline(admin.TabularInline):
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    """Leave and holidays: no job is offered on these days (R-ORD-5)."""
+
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ("provider", "starts_on", "ends_on", "reason")
+    list_filter = ("starts_on",)
+    search_fields = ("provider__user__full_name", "provider__user__phone", "reason")
+    date_hierarchy = "starts_on"
+    ordering = ("-starts_on", "provider")
+    list_select_related = ("provider__user",)
+    raw_id_fields = ("provider",)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -216,6 +235,7 @@ class ProviderAdmin(admin.ModelAdmin):
     inlines = [
         ProviderSkillInline,
         WorkingHoursInline,
+        TimeOffInline,
         InterviewInline,
         VettingDocumentInline,
         EnrollmentInline,

@@ -61,7 +61,7 @@ def horizontal_overflow(page: Page) -> int:
     )
 
 
-@pytest.mark.requirement("R-ORD-1", "R-ORD-2", "R-ORD-3", "R-QC-1", "R-I18N-1")
+@pytest.mark.requirement("R-ORD-1", "R-ORD-2", "R-ORD-3", "R-ORD-4", "R-QC-1", "R-I18N-1")
 def test_customer_books_provider_does_the_job_customer_rates_it(
     transactional_db, live_server, new_context, screenshot_dir
 ):
@@ -83,8 +83,11 @@ def test_customer_books_provider_does_the_job_customer_rates_it(
     form.locator("select[name='area']").select_option(str(area.pk))
     form.locator("input[name='address']").fill(ADDRESS)
     form.locator("input[name='day']").fill(day.isoformat())
-    form.locator("select[name='start']").select_option("10:00")
     form.locator("input[name='home_area_sqm']").fill("80")
+    form.locator("input[name='home_area_sqm']").blur()
+    # The start times reload for that day (htmx): choose one once they are there.
+    customer_page.wait_for_load_state("networkidle")
+    form.locator("select[name='start']").select_option("10:00")
     form.get_by_role("button", name="See the price").click()
 
     price = customer_page.locator("#quoted-price")
@@ -126,6 +129,36 @@ def test_customer_books_provider_does_the_job_customer_rates_it(
     expect(provider_page.locator("#offers article.offer")).to_have_count(0)
     assert horizontal_overflow(provider_page) <= 0
     provider_page.screenshot(path=screenshot_dir / "04-provider-upcoming.png", full_page=True)
+
+    # (b2) Both sign the contract (R-ORD-4): the job cannot start before.
+    expect(upcoming.get_by_role("button", name="Start the job")).to_have_count(0)
+    customer_page.reload()
+    expect(customer_page.locator("#contract-status")).to_contain_text("Please read and sign")
+    customer_page.get_by_role("button", name="Read and sign the contract").click()
+    customer_page.wait_for_url(f"**/orders/{order.pk}/contract/")
+    expect(customer_page.locator("#contract-text")).to_contain_text(ADDRESS)
+    expect(customer_page.locator("#contract-text")).to_contain_text("carries no guarantee")
+    customer_page.screenshot(path=screenshot_dir / "04a-contract-to-sign.png", full_page=True)
+    sign_form = customer_page.locator("#sign-form")
+    sign_form.locator("input[name='typed_name']").fill("sara customer")
+    sign_form.locator("input[name='agree']").check()
+    sign_form.get_by_role("button", name="Sign the contract").click()
+    expect(customer_page.get_by_text("Thank you. You have signed the contract.")).to_be_visible()
+    expect(customer_page.locator("#signatures dl.signature")).to_have_count(1)
+    customer_page.goto(order_path)
+    expect(customer_page.locator("#contract-status")).to_contain_text("Waiting for the provider")
+
+    upcoming.get_by_role("button", name="Sign the contract").click()  # <a role=button>
+    provider_page.wait_for_url(f"**/orders/{order.pk}/contract/")
+    sign_form = provider_page.locator("#sign-form")
+    sign_form.locator("input[name='typed_name']").fill("Maryam Provider")
+    sign_form.locator("input[name='agree']").check()
+    sign_form.get_by_role("button", name="Sign the contract").click()
+    expect(provider_page.locator("#signatures dl.signature")).to_have_count(2)
+    assert horizontal_overflow(provider_page) <= 0
+    provider_page.screenshot(path=screenshot_dir / "04b-contract-signed.png", full_page=True)
+    provider_page.goto("/provider/")
+    upcoming = provider_page.locator("#upcoming article.job")
 
     upcoming.get_by_role("button", name="Start the job").click()
     in_progress = provider_page.locator("#in-progress article.job")

@@ -47,7 +47,9 @@ def test_quote_never_goes_below_the_minimum_price_or_outside_duration_bounds(ser
 
 
 @pytest.mark.requirement("R-ORD-1", "R-ORD-2")
-def test_customer_sees_the_server_price_before_anything_is_saved(customer_client, service, area):
+def test_customer_sees_the_server_price_before_anything_is_saved(
+    customer_client, service, area, provider
+):
     response = customer_client.post(reverse("orders:book"), booking_data(service, area))
     assert response.status_code == 200
     assert response.context["quote"].price == Decimal("3700000")
@@ -57,7 +59,7 @@ def test_customer_sees_the_server_price_before_anything_is_saved(customer_client
 
 @pytest.mark.requirement("R-ORD-1", "R-ORD-2", "R-ORD-3")
 def test_confirming_saves_a_requested_order_at_the_server_price(
-    customer_client, customer, service, area, django_capture_on_commit_callbacks
+    customer_client, customer, service, area, provider, django_capture_on_commit_callbacks
 ):
     data = booking_data(service, area, confirm="1", price="1")  # a tampered price is ignored
     with django_capture_on_commit_callbacks(execute=False):

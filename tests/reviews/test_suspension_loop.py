@@ -2,6 +2,8 @@
 provider and enrol them in retraining; passing it puts them on probation and back in matching;
 good ratings end probation; a low one on probation opens a removal review a manager decides."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -62,10 +64,14 @@ def worker(db):
 def rate(provider, scores, comment=""):
     """A customer rates a job the provider just completed, through the rating service."""
     customer = CustomerFactory()
+    # Done just now: completed hours count toward the working-hour limits (R-ORD-5), so the
+    # job lies in the past, not at the factory's default time tomorrow.
     order = OrderFactory(
         customer=customer,
         provider=provider,
         status=OrderStatus.COMPLETED,
+        starts_at=timezone.now() - timedelta(hours=3),
+        ends_at=timezone.now() - timedelta(hours=1),
         completed_at=timezone.now(),
     )
     attitude, result, compliance = scores

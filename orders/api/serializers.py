@@ -1,0 +1,184 @@
+"""Small input and output serializers, one pair per use case. No rules live here: the booking
+rules are in orders.services.validate_booking, which the views call."""
+
+from datetime import time
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from providers.models import ServiceArea
+
+from ..forms import START_TIMES
+from ..models import Order, OrderEvent
+from ..selectors import bookable_service_types
+from ..services import MAX_HOME_AREA_SQM
+
+START_CHOICES = [t.strftime("%H:%M") for t in START_TIMES]
+
+
+class _WhereAndWhatIn(serializers.Serializer):
+    service = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=bookable_service_types(),
+        help_text=_("The service's code from the catalogue."),
+        error_messages={"does_not_exist": _("Choose one of the services on the list.")},
+    )
+    area = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ServiceArea.objects.filter(is_active=True),
+        help_text=_("The service area's code."),
+        error_messages={"does_not_exist": _("We do not serve this area yet.")},
+    )
+    day = serializers.DateField(help_text=_("The day wanted, YYYY-MM-DD."))
+    home_area_sqm = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_HOME_AREA_SQM,
+        help_text=_("The home's area in square metres."),
+        error_messages={"invalid": _("Enter the area as a whole number of square metres.")},
+    )
+
+
+class SlotsQuery(_WhereAndWhatIn):
+    pass
+
+
+class QuoteIn(_WhereAndWhatIn):
+    start = serializers.ChoiceField(
+        choices=START_CHOICES, help_text=_("Local start time, HH:MM on the half hour.")
+    )
+
+    def validate_start(self, value: str) -> time:
+        return time.fromisoformat(value)
+
+
+class OrderCreateIn(QuoteIn):
+    """Price, provider and status are never read from the request: the server sets them."""
+
+    address = serializers.CharField(max_length=300)
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500,
+        error_messages={
+            "required": _("Say why the order is cancelled."),
+            "blank": _("Say why the order is cancelled."),
+        },
+    )
+
+
+class TokenIn(serializers.Serializer):
+    phone = serializers.CharField(
+        max_length=32, help_text=_("In any usual form: 0912..., +98912...")
+    )
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as the header: Authorization: Token …"))
+
+
+class QuoteOut(serializers.Serializer):
+    service = serializers.CharField(source="service_type.code")
+    area = serializers.CharField(source="area.code")
+    home_area_sqm = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    minutes = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class SlotsOut(serializers.Serializer):
+    service = serializers.CharField(source="service_type.code")
+    area = serializers.CharField(source="area.code")
+    day = serializers.DateField()
+    minutes = serializers.IntegerField(help_text=_("How long the job takes."))
+    start_times = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Local start times (HH:MM) one can book.")
+    )
+
+
+class OrderEventOut(serializers.ModelSerializer):
+    status = serializers.CharField(source="to_status")
+    status_display = serializers.CharField(source="get_to_status_display")
+    reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["status", "status_display", "reason", "at"]
+
+    def get_reason(self, event) -> str:
+        # Platform reasons are English message IDs; a person's own words pass unchanged.
+        return gettext(event.reason) if event.reason else ""
+
+
+class OrderListItemOut(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display")
+    service = serializers.CharField(source="service_type.code")
+    service_name = serializers.SerializerMethodField()
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "service",
+            "service_name",
+            "starts_at",
+            "ends_at",
+            "price",
+            "currency",
+        ]
+
+    def get_service_name(self, order) -> str:
+        return gettext(order.service_type.name)
+
+
+class OrderDetailOut(OrderListItemOut):
+    area = serializers.CharField(source="area.code")
+    area_name = serializers.SerializerMethodField()
+    provider_name = serializers.SerializerMethodField()
+    is_cancellable = serializers.BooleanField()
+    cancellation_fee = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    timeline = OrderEventOut(source="events", many=True)
+
+    class Meta(OrderListItemOut.Meta):
+        fields = [
+            *OrderListItemOut.Meta.fields,
+            "area",
+            "area_name",
+            "address",
+            "home_area_sqm",
+            "notes",
+            "channel",
+            "provider_name",
+            "is_cancellable",
+            "cancellation_fee",
+            "created_at",
+            "timeline",
+        ]
+
+    def get_area_name(self, order) -> str:
+        return gettext(order.area.name)
+
+    def get_provider_name(self, order) -> str | None:
+        return order.provider.first_name if order.provider_id else None
+
+
+class OrderPageOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OrderListItemOut(many=True)
+
+
+class ErrorOut(serializers.Serializer):
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_('Messages by field; "non_field_errors" for the request as a whole.'),
+    )

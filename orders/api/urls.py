@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/auth/token", views.TokenView.as_view(), name="token"),
+    path("v1/quote", views.QuoteView.as_view(), name="quote"),
+    path("v1/slots", views.SlotsView.as_view(), name="slots"),
+    path("v1/orders", views.OrderListCreateView.as_view(), name="orders"),
+    path("v1/orders/<int:pk>", views.OrderDetailView.as_view(), name="order"),
+    path("v1/orders/<int:pk>/cancel", views.OrderCancelView.as_view(), name="order_cancel"),
+]

@@ -1,0 +1,303 @@
+"""The mobile API: one thin view per use case. Parse, call orders services, serialize."""
+
+import contextlib
+
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+
+from .. import scheduling, selectors, services
+from ..models import Channel, Order
+from ..pricing import quote_for
+from . import idempotency
+from .serializers import (
+    CancelIn,
+    ErrorOut,
+    OrderCreateIn,
+    OrderDetailOut,
+    OrderListItemOut,
+    OrderPageOut,
+    QuoteIn,
+    QuoteOut,
+    SlotsOut,
+    SlotsQuery,
+    TokenIn,
+    TokenOut,
+)
+
+TAGS = ["orders"]
+AUTH_ERRORS = {
+    401: OpenApiResponse(ErrorOut, description=_("Not signed in.")),
+    403: OpenApiResponse(ErrorOut, description=_("Only customers can use this.")),
+}
+ERRORS = {
+    400: OpenApiResponse(ErrorOut, description=_("The request was refused; see the messages.")),
+    **AUTH_ERRORS,
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorOut, description=_("No such order of yours."))}
+
+
+class IsCustomer(permissions.BasePermission):
+    message = _("Only customers can use this.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated) and (
+            request.user.role == Role.CUSTOMER
+        )
+
+
+class CustomerAPIView(APIView):
+    permission_classes = [IsCustomer]
+    parser_classes = [JSONParser]
+    # validate_booking names the service "service_type"; the API calls it "service".
+    error_field_names = {"service_type": "service"}
+
+
+def _booking_request(data: dict, *, address: str = "-", notes: str = ""):
+    return services.BookingRequest(
+        service_type=data["service"],
+        area=data["area"],
+        address=address,
+        day=data["day"],
+        start=data["start"],
+        home_area_sqm=data["home_area_sqm"],
+        notes=notes,
+    )
+
+
+def _checked_booking(booking: services.BookingRequest):
+    """The web booking's checks: the booking rules, then that somebody is free then (R-ORD-5)."""
+    quote, starts_at, ends_at = services.validate_booking(booking)
+    if not scheduling.is_start_available(
+        service_type=booking.service_type, area=booking.area, starts_at=starts_at, ends_at=ends_at
+    ):
+        raise ValidationError(
+            {"start": _("No provider is free then. Please choose another time or another day.")}
+        )
+    return quote, starts_at, ends_at
+
+
+class QuoteView(CustomerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="quote",
+        summary="Price and times of a job, before booking",
+        request=QuoteIn,
+        responses={200: QuoteOut, **ERRORS},
+    )
+    def post(self, request):
+        data = QuoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        # No address is needed for a price; a placeholder passes the address rule.
+        quote, starts_at, ends_at = _checked_booking(_booking_request(data.validated_data))
+        return Response(
+            QuoteOut(
+                {
+                    "service_type": quote.service_type,
+                    "area": data.validated_data["area"],
+                    "home_area_sqm": quote.home_area_sqm,
+                    "price": quote.price,
+                    "currency": quote.currency,
+                    "minutes": quote.minutes,
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                }
+            ).data
+        )
+
+
+class SlotsView(CustomerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="slots",
+        summary="Start times one can book that day",
+        parameters=[SlotsQuery],
+        responses={200: SlotsOut, **ERRORS},
+    )
+    def get(self, request):
+        query = SlotsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        times = scheduling.available_start_times(
+            service_type=data["service"],
+            area=data["area"],
+            day=data["day"],
+            home_area_sqm=data["home_area_sqm"],
+        )
+        quote = quote_for(service_type=data["service"], home_area_sqm=data["home_area_sqm"])
+        return Response(
+            SlotsOut(
+                {
+                    "service_type": data["service"],
+                    "area": data["area"],
+                    "day": data["day"],
+                    "minutes": quote.minutes,
+                    "start_times": [t.strftime("%H:%M") for t in times],
+                }
+            ).data
+        )
+
+
+class OrderPagination(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    idempotency.HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_(
+        "Optional. A unique string per order; a retry with the same key and body returns "
+        "the first answer (header Idempotent-Replayed: true) instead of a second order."
+    ),
+)
+
+
+class OrderListCreateView(CustomerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_list",
+        summary="Your orders, newest first",
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description=_("Page number, from 1.")),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description=_("Orders per page, at most 100.")
+            ),
+        ],
+        responses={200: OrderPageOut, **AUTH_ERRORS},
+    )
+    def get(self, request):
+        orders = selectors.orders_for_customer(customer=request.user).order_by("-created_at", "-id")
+        paginator = OrderPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(OrderListItemOut(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_create",
+        summary="Book a job at the server's price",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=OrderCreateIn,
+        responses={
+            201: OrderDetailOut,
+            **ERRORS,
+            422: OpenApiResponse(ErrorOut, description=_("The key was used for another request.")),
+        },
+    )
+    def post(self, request):
+        key = idempotency.key_from(request)
+        if key is None:
+            status_code, body = self._create(request)
+            return Response(body, status=status_code)
+        request_fingerprint = idempotency.fingerprint(request.data)
+        replay = idempotency.stored_response(
+            user=request.user, key=key, request_fingerprint=request_fingerprint
+        )
+        if replay is not None:
+            return replay
+        return idempotency.run_once(
+            user=request.user,
+            key=key,
+            request_fingerprint=request_fingerprint,
+            create=lambda: self._create(request),
+        )
+
+    def _create(self, request):
+        data = OrderCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        booking = _booking_request(fields, address=fields["address"], notes=fields["notes"])
+        _checked_booking(booking)
+        order = services.book_order(customer=request.user, request=booking, channel=Channel.API)
+        order = _order_with_timeline(customer=request.user, pk=order.pk)
+        return status.HTTP_201_CREATED, OrderDetailOut(order).data
+
+
+def _order_with_timeline(*, customer, pk):
+    """The customer's own order, or 404 (another customer's order does not exist for them)."""
+    orders = selectors.orders_for_customer(customer=customer).prefetch_related("events")
+    try:
+        return orders.get(pk=pk)
+    except Order.DoesNotExist:
+        raise exceptions.NotFound() from None
+
+
+class OrderDetailView(CustomerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_retrieve",
+        summary="One of your orders with its status timeline",
+        responses={200: OrderDetailOut, **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def get(self, request, pk):
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        return Response(OrderDetailOut(order).data)
+
+
+class OrderCancelView(CustomerAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_cancel",
+        summary="Cancel one of your orders",
+        request=CancelIn,
+        responses={200: OrderDetailOut, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request, pk):
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        data = CancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        return Response(OrderDetailOut(order).data)
+
+
+TOKEN_FAILURES_ALLOWED = 10
+TOKEN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+class TokenView(APIView):
+    """Trade a phone number and password for an API token (customers only)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_token",
+        summary="Get an API token",
+        request=TokenIn,
+        responses={
+            200: TokenOut,
+            400: OpenApiResponse(ErrorOut, description=_("Wrong phone number or password.")),
+            429: OpenApiResponse(ErrorOut, description=_("Too many failed attempts.")),
+        },
+    )
+    def post(self, request):
+        data = TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone, password = data.validated_data["phone"], data.validated_data["password"]
+        failures_key = f"api-token-failures:{request.META.get('REMOTE_ADDR', '')}"
+        if cache.get(failures_key, 0) >= TOKEN_FAILURES_ALLOWED:
+            raise exceptions.Throttled(wait=TOKEN_FAILURE_WINDOW_SECONDS)
+        user = authenticate(request, username=phone, password=password)
+        if user is None or user.role != Role.CUSTOMER:
+            cache.add(failures_key, 0, timeout=TOKEN_FAILURE_WINDOW_SECONDS)
+            with contextlib.suppress(ValueError):  # expired between add and incr
+                cache.incr(failures_key)
+            raise ValidationError(_("The phone number or password is not right."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(TokenOut({"token": token.key}).data)

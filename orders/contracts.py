@@ -1,0 +1,222 @@
+"""Electronic service contracts (R-ORD-4, R-QC-6).
+
+When a provider is assigned (`services.confirm_order`), the contract is generated once from the
+newest `ContractTemplate` in the customer's language and frozen:
+
+    text = render(f"{template.title}\\n\\n{template.body}")  (both are Django template text;
+           line endings "\\n", no trailing spaces, one final newline)
+    text_sha256 = sha256(text.encode("utf-8")).hexdigest()
+
+The customer and the assigned provider each sign that exact text by typing their full name; the
+signature keeps the time, IP address, browser and the SHA-256 of the text signed. The job cannot
+start before both have signed. Contracts and signatures are never changed (the models refuse a
+second save; the admin shows them read-only).
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.template import Context, Template
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.notifications import notify_user
+from providers.services.commitment import names_match
+
+from .models import Contract, ContractParty, ContractSignature, ContractTemplate, Order
+from .models import OrderStatus as S
+from .services import OrderError
+
+USER_AGENT_MAX = ContractSignature._meta.get_field("user_agent").max_length
+TYPED_NAME_MAX = ContractSignature._meta.get_field("typed_name").max_length
+
+
+class ContractError(OrderError):
+    """The contract cannot be generated or signed; the message says why."""
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _language(code: str | None) -> str:
+    known = dict(settings.LANGUAGES)
+    return code if code in known else settings.LANGUAGE_CODE
+
+
+def current_template(language: str | None) -> ContractTemplate:
+    """The newest version in `language`; with none yet, version 1 from the bundled file."""
+    language = _language(language)
+    found = ContractTemplate.objects.filter(language=language).order_by("-version").first()
+    if found is not None:
+        return found
+    source = get_template(f"orders/contracts/contract_v1_{language}.txt").template.source
+    title, _blank, body = source.partition("\n\n")
+    try:
+        with transaction.atomic():
+            return ContractTemplate.objects.create(
+                version=1, language=language, title=title.strip(), body=body.strip() + "\n"
+            )
+    except IntegrityError:  # another request created it first
+        return ContractTemplate.objects.get(version=1, language=language)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def render_contract(template: ContractTemplate, order: Order) -> str:
+    """The contract's exact text for `order`, in the template's language."""
+    with translation.override(template.language), timezone.override(settings.TIME_ZONE):
+        context = {
+            "order": order,
+            "customer_name": order.customer.full_name,
+            "provider_name": order.provider.user.full_name,
+            "provider_number": order.provider.pk,
+            "service_name": _(order.service_type.name),
+            "area_name": _(order.area.name),
+            "starts_at": timezone.localtime(order.starts_at),
+            "ends_at": timezone.localtime(order.ends_at),
+            "time_zone": settings.TIME_ZONE,
+            "price": _money(order.price),
+            "generated_on": timezone.localdate(),
+            "free_cancellation_hours": settings.FREE_CANCELLATION_HOURS,
+            "late_cancellation_fee_percent": settings.LATE_CANCELLATION_FEE_PERCENT,
+            "guarantee_claim_days": settings.GUARANTEE_CLAIM_DAYS,
+        }
+        source = f"{template.title}\n\n{template.body}"
+        text = Template(source).render(Context(context, autoescape=False))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip() + "\n"
+
+
+@transaction.atomic
+def generate_contract(*, order: Order) -> Contract:
+    """Make the order's contract once its provider is assigned; an order keeps one contract."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer", "provider__user", "service_type", "area")
+        .get(pk=order.pk)
+    )
+    existing = Contract.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    if order.provider_id is None:
+        raise ContractError(_("The contract is prepared once a provider accepts the order."))
+    template = current_template(order.customer.preferred_language or settings.LANGUAGE_CODE)
+    text = render_contract(template, order)
+    contract = Contract.objects.create(
+        order=order,
+        template=template,
+        language=template.language,
+        text=text,
+        text_sha256=text_sha256(text),
+    )
+    contract_id = contract.pk
+    transaction.on_commit(lambda: _tell_parties_contract_ready(contract_id))
+    return contract
+
+
+def _tell_parties_contract_ready(contract_id: int) -> None:
+    contract = Contract.objects.select_related(
+        "order__customer", "order__provider__user", "order__service_type"
+    ).get(pk=contract_id)
+    order = contract.order
+    for party, user in (
+        (ContractParty.CUSTOMER, order.customer),
+        (ContractParty.PROVIDER, order.provider.user),
+    ):
+        notify_user(
+            user=user,
+            template="orders/notifications/contract_ready",
+            context={"order": order, "contract": contract, "party": party},
+        )
+
+
+def signed_parties(contract: Contract) -> set[str]:
+    return set(contract.signatures.values_list("party", flat=True))
+
+
+def is_fully_signed(contract: Contract) -> bool:
+    return signed_parties(contract) >= {ContractParty.CUSTOMER, ContractParty.PROVIDER}
+
+
+def order_is_fully_signed(order: Order) -> bool:
+    contract = Contract.objects.filter(order=order).first()
+    return contract is not None and is_fully_signed(contract)
+
+
+def party_of(order: Order, user) -> str | None:
+    """Which side `user` signs for on this order, or None if neither."""
+    if user is None or not user.is_authenticated:
+        return None
+    if order.customer_id == user.pk:
+        return ContractParty.CUSTOMER
+    if order.provider_id is not None and order.provider.user_id == user.pk:
+        return ContractParty.PROVIDER
+    return None
+
+
+@transaction.atomic
+def sign_contract(
+    *,
+    contract: Contract,
+    party: str,
+    user,
+    typed_name: str,
+    ip_address: str | None,
+    user_agent: str,
+    shown_sha256: str | None = None,
+) -> ContractSignature:
+    """Sign the contract's exact text for one side. `shown_sha256`, when given, is the hash of
+    the text the signer was shown; signing is refused if it differs from the stored text."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("provider__user")
+        .get(pk=contract.order_id)
+    )
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if party not in ContractParty.values or party_of(order, user) != party:
+        raise ContractError(
+            _("Only the customer and the assigned provider can sign this contract.")
+        )
+    if order.status == S.CANCELLED:
+        raise ContractError(_("This order is cancelled; its contract can no longer be signed."))
+    if contract.signatures.filter(party=party).exists():
+        raise ContractError(_("You have already signed this contract."))
+    digest = text_sha256(contract.text)
+    if digest != contract.text_sha256 or (shown_sha256 is not None and shown_sha256 != digest):
+        raise ContractError(
+            _("The contract text does not match what was generated. Please contact support.")
+        )
+    if not names_match(typed_name, user.full_name):
+        raise ContractError(
+            {"typed_name": _("Type your full name exactly as it is on your account.")}
+        )
+    try:
+        with transaction.atomic():
+            return ContractSignature.objects.create(
+                contract=contract,
+                party=party,
+                signer=user,
+                typed_name=" ".join(typed_name.split())[:TYPED_NAME_MAX],
+                signed_at=timezone.now(),
+                ip_address=ip_address or None,
+                user_agent=(user_agent or "")[:USER_AGENT_MAX],
+                text_sha256=digest,
+            )
+    except IntegrityError as error:
+        raise ContractError(_("You have already signed this contract.")) from error
+
+
+def with_signature_flags(orders: QuerySet) -> QuerySet:
+    """Annotate orders with `customer_signed` and `provider_signed` (one query for a list)."""
+    signatures = ContractSignature.objects.filter(contract__order=OuterRef("pk"))
+    return orders.annotate(
+        customer_signed=Exists(signatures.filter(party=ContractParty.CUSTOMER)),
+        provider_signed=Exists(signatures.filter(party=ContractParty.PROVIDER)),
+    )

@@ -1,0 +1,268 @@
+"""Who is free when (R-ORD-5, R-MAT-1): the schedule rules, written once, as database queries.
+
+A provider can take a job [starts_at, ends_at) when they are bookable, hold every skill the
+service needs, serve the area, work that local weekday for the whole job, are not on time off
+that local day, and the job keeps clear of their other jobs and within their workload limits.
+
+The gap between jobs. A confirmed job holds [starts_at, blocked_until), where blocked_until is
+its end plus the travel buffer in force when it was confirmed. Between two jobs the provider
+needs GAP = max(TRAVEL_BUFFER_MINUTES, MIN_REST_MINUTES): travel and rest happen in the same
+break (taking the larger, not the sum). So a new job [S, E) clashes with a job J when
+    J.starts_at < E + GAP                     (J would start too soon after the new job), and
+    J.ends_at + GAP > S or J.blocked_until > S (the new job would start too soon after J).
+Comparing the new window widened by GAP on both sides with J's held time [starts_at,
+blocked_until) would count the travel buffer twice after an earlier job (blocked_until already
+contains it): a job starting exactly GAP after an earlier one would be refused. With the rule
+above a job starting exactly GAP after an earlier job ends, or ending exactly GAP before a later
+one starts, is allowed, and the new job's own held time [S, E + TRAVEL) can never meet another
+job's, so the exclusion constraint of migration 0002 is never tripped by an offered slot.
+
+Workload. Hours worked are the durations of the provider's confirmed, running and completed jobs
+(completed work is still work done that day or week), counted on the local day (or week) in
+which each job starts. The week is the local Monday-based week (WEEK_STARTS_ON), the same week
+matching uses to spread work; a Saturday-based week would change only that constant.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    DurationField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from providers.models import Provider, ServiceArea, TimeOff, WorkingHours
+from providers.selectors import bookable_providers
+
+from .models import BLOCKING_STATUSES, Order, OrderStatus, ServiceType
+from .pricing import quote_for
+
+WEEK_STARTS_ON = 0  # Monday, as datetime.weekday() counts
+
+# The start times the booking form offers (local time).
+START_TIMES = [time(hour, minute) for hour in range(7, 21) for minute in (0, 30)]
+
+# Jobs whose hours count toward the daily and weekly limits.
+WORKLOAD_STATUSES = (*BLOCKING_STATUSES, OrderStatus.COMPLETED)
+
+
+def gap_between_jobs() -> timedelta:
+    return timedelta(minutes=max(settings.TRAVEL_BUFFER_MINUTES, settings.MIN_REST_MINUTES))
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    return _local_midnight(day), _local_midnight(day + timedelta(days=1))
+
+
+def _week_bounds(day: date) -> tuple[datetime, datetime]:
+    first = day - timedelta(days=(day.weekday() - WEEK_STARTS_ON) % 7)
+    return _local_midnight(first), _local_midnight(first + timedelta(days=7))
+
+
+def _hours_between(provider_ref, lower: datetime, upper: datetime, exclude_order_id=None):
+    """Sum of the durations of a provider's counted jobs starting in [lower, upper), or 0."""
+    jobs = Order.objects.filter(
+        provider=provider_ref,
+        status__in=WORKLOAD_STATUSES,
+        starts_at__gte=lower,
+        starts_at__lt=upper,
+    )
+    if exclude_order_id is not None:
+        jobs = jobs.exclude(pk=exclude_order_id)
+    total = (
+        jobs.order_by()
+        .values("provider")
+        .annotate(total=Sum(F("ends_at") - F("starts_at"), output_field=DurationField()))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(total, output_field=DurationField()),
+        Value(timedelta(0), output_field=DurationField()),
+    )
+
+
+def clashing_jobs(*, provider_ref, starts_at: datetime, ends_at: datetime):
+    """Blocking jobs of the provider too close to [starts_at, ends_at) (see the module doc)."""
+    gap = gap_between_jobs()
+    return (
+        Order.objects.blocking()
+        .filter(provider=provider_ref, starts_at__lt=ends_at + gap)
+        .filter(Q(ends_at__gt=starts_at - gap) | Q(blocked_until__gt=starts_at))
+    )
+
+
+def with_workload(providers, *, starts_at: datetime, exclude_order_id=None):
+    """Annotate `day_hours` and `week_hours` (durations) for the local day and week of
+    starts_at."""
+    day = timezone.localtime(starts_at).date()
+    return providers.annotate(
+        day_hours=_hours_between(OuterRef("pk"), *_day_bounds(day), exclude_order_id),
+        week_hours=_hours_between(OuterRef("pk"), *_week_bounds(day), exclude_order_id),
+    )
+
+
+def eligible_providers(
+    *, service_type: ServiceType, area: ServiceArea, starts_at: datetime, ends_at: datetime
+):
+    """Providers who may be given the job [starts_at, ends_at): one query, no Python loop.
+
+    Annotated with `day_hours` and `week_hours` (their workload before this job), so callers
+    can rank by load. Unordered.
+    """
+    local_start = timezone.localtime(starts_at)
+    local_end = timezone.localtime(ends_at)
+    duration = ends_at - starts_at
+    skills_needed = ServiceType.required_skills.through.objects.filter(
+        servicetype_id=service_type.pk
+    )
+    skills_held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
+    missing_skill = skills_needed.exclude(skill_id__in=skills_held.values("skill_id"))
+    serves_area = Provider.areas.through.objects.filter(
+        provider_id=OuterRef("pk"), servicearea_id=area.pk
+    )
+    works_then = WorkingHours.objects.filter(
+        provider=OuterRef("pk"),
+        weekday=local_start.weekday(),
+        starts__lte=local_start.time(),
+        ends__gte=local_end.time(),
+    )
+    off_then = TimeOff.objects.filter(
+        provider=OuterRef("pk"),
+        starts_on__lte=local_end.date(),
+        ends_on__gte=local_start.date(),
+    )
+    busy_then = clashing_jobs(provider_ref=OuterRef("pk"), starts_at=starts_at, ends_at=ends_at)
+    providers = (
+        bookable_providers()
+        .filter(Exists(serves_area), Exists(works_then))
+        .exclude(Exists(missing_skill))
+        .exclude(Exists(off_then))
+        .exclude(Exists(busy_then))
+    )
+    return with_workload(providers, starts_at=starts_at).filter(
+        day_hours__lte=timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY) - duration,
+        week_hours__lte=timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration,
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleProblem:
+    code: str  # "busy", "time_off", "day_hours" or "week_hours"
+    message: str
+
+
+def schedule_problem(
+    *, provider: Provider, starts_at: datetime, ends_at: datetime, exclude_order_id=None
+) -> ScheduleProblem | None:
+    """Why the provider may not take a job [starts_at, ends_at) (too close to another job, time
+    off, over the daily or weekly hours), or None when they may. One query. `exclude_order_id`
+    is the order being placed, so that its own row never counts against it."""
+    local_start = timezone.localtime(starts_at)
+    local_end = timezone.localtime(ends_at)
+    busy = clashing_jobs(provider_ref=OuterRef("pk"), starts_at=starts_at, ends_at=ends_at)
+    if exclude_order_id is not None:
+        busy = busy.exclude(pk=exclude_order_id)
+    row = (
+        with_workload(
+            Provider.objects.filter(pk=provider.pk),
+            starts_at=starts_at,
+            exclude_order_id=exclude_order_id,
+        )
+        .annotate(
+            off=Exists(
+                TimeOff.objects.filter(
+                    provider=OuterRef("pk"),
+                    starts_on__lte=local_end.date(),
+                    ends_on__gte=local_start.date(),
+                )
+            ),
+            busy=Exists(busy),
+        )
+        .values("off", "busy", "day_hours", "week_hours")
+        .get()
+    )
+    duration = ends_at - starts_at
+    if row["busy"]:
+        return ScheduleProblem("busy", _("This provider is already booked at that time."))
+    if row["off"]:
+        return ScheduleProblem("time_off", _("This provider is on time off that day."))
+    if row["day_hours"] + duration > timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY):
+        return ScheduleProblem(
+            "day_hours",
+            _("This job would take the provider over %(hours)s working hours that day.")
+            % {"hours": settings.MAX_WORK_HOURS_PER_DAY},
+        )
+    if row["week_hours"] + duration > timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK):
+        return ScheduleProblem(
+            "week_hours",
+            _("This job would take the provider over %(hours)s working hours that week.")
+            % {"hours": settings.MAX_WORK_HOURS_PER_WEEK},
+        )
+    return None
+
+
+def bookable_start_times(*, service_type: ServiceType, day: date, home_area_sqm: int, times):
+    """The local start datetimes among `times` on `day` that the booking rules allow: within
+    the lead time and the booking horizon, ending the same day. No query."""
+    duration = quote_for(service_type=service_type, home_area_sqm=home_area_sqm).duration
+    now = timezone.now()
+    earliest = now + timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES)
+    latest = now + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
+    allowed = []
+    for start in times:
+        starts_at = timezone.make_aware(datetime.combine(day, start))
+        ends_at = starts_at + duration
+        if earliest <= starts_at <= latest and timezone.localtime(ends_at).date() == day:
+            allowed.append((start, starts_at, ends_at))
+    return allowed
+
+
+def available_start_times(
+    *,
+    service_type: ServiceType,
+    area: ServiceArea,
+    day: date,
+    home_area_sqm: int,
+    times=START_TIMES,
+) -> list[time]:
+    """The booking form's start times on the local `day` at which at least one provider can
+    take the job. At most one query for the whole day, however many providers there are: one
+    EXISTS per bookable start time, all in one SELECT (none when no time is bookable)."""
+    candidates = bookable_start_times(
+        service_type=service_type, day=day, home_area_sqm=home_area_sqm, times=times
+    )
+    if not candidates:
+        return []
+    checks = {
+        f"t{i}": Exists(
+            eligible_providers(
+                service_type=service_type, area=area, starts_at=starts_at, ends_at=ends_at
+            )
+        )
+        for i, (_start, starts_at, ends_at) in enumerate(candidates)
+    }
+    row = ServiceType.objects.filter(pk=service_type.pk).values(**checks).get()
+    return [start for i, (start, _s, _e) in enumerate(candidates) if row[f"t{i}"]]
+
+
+def is_start_available(
+    *, service_type: ServiceType, area: ServiceArea, starts_at: datetime, ends_at: datetime
+) -> bool:
+    """Whether anybody can take a job then. One query."""
+    return eligible_providers(
+        service_type=service_type, area=area, starts_at=starts_at, ends_at=ends_at
+    ).exists()

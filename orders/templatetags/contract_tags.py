@@ -1,0 +1,19 @@
+from django import template
+
+from ..contracts import signed_parties
+from ..models import Contract, ContractParty
+
+register = template.Library()
+
+
+@register.inclusion_tag("orders/fragment_contract_panel.html")
+def contract_panel(order):
+    """The contract's status and the link to read and sign it, on the customer's order page."""
+    contract = Contract.objects.filter(order=order).first()
+    parties = signed_parties(contract) if contract else set()
+    return {
+        "order": order,
+        "contract": contract,
+        "customer_signed": ContractParty.CUSTOMER in parties,
+        "provider_signed": ContractParty.PROVIDER in parties,
+    }
