@@ -18,6 +18,9 @@ from .selectors import pending_offers_for
 def dashboard(request):
     """The provider's day on a phone: offers to answer, jobs to start and finish."""
     provider = request.user.provider
+    if provider.vetting_completed_at is None:
+        # Applicants have no jobs yet: their page is the application's status.
+        return redirect("providers:application")
     jobs = jobs_for_provider(provider=provider)
     context = {
         "provider": provider,

@@ -59,14 +59,24 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ("service_type", "area", "customer", "provider__user")
     raw_id_fields = ("customer", "provider")
-    # Status, price and schedule change only through the services, which audit them.
+    # Everything that shapes the job changes only through the services, which audit it; the
+    # address and personal requests stay editable for corrections agreed with the customer.
     readonly_fields = (
+        "customer",
+        "service_type",
+        "area",
+        "home_area_sqm",
         "status",
         "price",
         "currency",
         "starts_at",
         "ends_at",
         "provider",
+        "blocked_until",
+        "cancellation_fee",
+        "avoid_provider",
+        "channel",
+        "taken_by",
         "created_at",
         "status_changed_at",
         "completed_at",
@@ -91,6 +101,9 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order and its history are kept
 
 
 # --- Cancellation fee waiver, guarantee claims and balances (R-ORD-3, R-ORD-7, R-SUP-7) -----

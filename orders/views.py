@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +32,16 @@ def book(request):
                 messages.success(request, _("Thank you! We are finding a provider for you."))
                 return redirect("orders:detail", pk=order.pk)
         else:
-            return render(request, "orders/book_confirm.html", {"form": form, "quote": form.quote})
+            return render(
+                request,
+                "orders/book_confirm.html",
+                {
+                    "form": form,
+                    "quote": form.quote,
+                    "free_cancellation_hours": settings.FREE_CANCELLATION_HOURS,
+                    "fee_percent": settings.LATE_CANCELLATION_FEE_PERCENT,
+                },
+            )
     return render(request, "orders/book.html", {"form": form})
 
 
@@ -126,7 +136,9 @@ def _change_context(order):
     """What the order page needs to offer cancelling, a new time and the guarantee."""
     return {
         "cancellation_terms": services.cancellation_terms(order),
-        "can_reschedule": order.status in services.RESCHEDULABLE_STATUSES,
+        # Customers may move an order only within the free window; staff use the admin.
+        "can_reschedule": order.status in services.RESCHEDULABLE_STATUSES
+        and timezone.now() <= services.cancellation_terms(order).free_until,
         "reschedule_form": RescheduleForm(),
         "can_claim": services.can_claim_guarantee(order),
         "claim_form": ClaimForm(),

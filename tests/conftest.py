@@ -51,6 +51,16 @@ def _isolated_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def _upload_dirs(tmp_path_factory):
+    return tmp_path_factory.mktemp("media"), tmp_path_factory.mktemp("private-media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_outside_the_checkout(settings, _upload_dirs):
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = _upload_dirs
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -84,7 +84,7 @@ def transition(
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=["status", "status_changed_at", *fields])
-    ProviderEvent.objects.create(
+    event = ProviderEvent.objects.create(
         provider=locked,
         from_status=from_status,
         to_status=to,
@@ -93,22 +93,26 @@ def transition(
         reason_code=reason_code,
     )
     if notify:
-        provider_id = locked.pk
-        transaction.on_commit(lambda: _tell_provider(provider_id))
+        event_id = event.pk
+        transaction.on_commit(lambda: _tell_provider(event_id))
     for name in ("status", "status_changed_at", *fields):
         setattr(provider, name, getattr(locked, name))
     return provider
 
 
-def _tell_provider(provider_id: int) -> None:
+def _tell_provider(event_id: int) -> None:
+    """Tell the provider about one change, as it was (later changes get their own message)."""
     from ..stages import NEXT_STEP
 
-    provider = Provider.objects.select_related("user").get(pk=provider_id)
-    event = provider.events.first()
+    event = ProviderEvent.objects.select_related("provider__user").get(pk=event_id)
     notify_user(
-        user=provider.user,
+        user=event.provider.user,
         template="providers/notifications/status_changed",
-        context={"provider": provider, "event": event, "next_step": NEXT_STEP[provider.status]},
+        context={
+            "provider": event.provider,
+            "event": event,
+            "next_step": NEXT_STEP[event.to_status],
+        },
     )
 
 
