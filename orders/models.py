@@ -142,6 +142,7 @@ class Order(models.Model):
     # The provider's time is held until here: the job's end plus the travel buffer in force
     # when the order was confirmed (R-ORD-5).
     blocked_until = models.DateTimeField(_("provider busy until"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     cancellation_fee = models.DecimalField(
         _("cancellation fee"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -461,3 +462,33 @@ class BalanceEntry(models.Model):
 
     def __str__(self):
         return f"{self.customer_id}: {self.amount} {self.currency}"
+
+
+class SavedAddress(models.Model):
+    """An address a customer booked at before, offered again on the next booking."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_addresses",
+        verbose_name=_("customer"),
+    )
+    label = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. Home"))
+    address = models.CharField(_("address"), max_length=300)
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    last_used_at = models.DateTimeField(_("last used"), auto_now=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        verbose_name = _("saved address")
+        verbose_name_plural = _("saved addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "address", "area"], name="saved_address_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.label or self.address
