@@ -1,22 +1,21 @@
 """Vetting-console actions that ask the operator for input (a reason, a reason code, an interview
 slot) before calling one lifecycle service per selected provider.
 
-A sibling of accounts.admin_actions.action_with_reason (same page, same two-step flow) that takes
-any form: its cleaned data are passed to the service as keyword arguments. A refusal is reported
-with the provider's name and every reason the service gave, and that provider is left unchanged.
+Built on accounts.admin_actions.action_with_form: the form's cleaned data are passed to the
+service as keyword arguments, and a refusal is reported with the provider's name and every reason
+the service gave (an activation lists each missing item); that provider is left unchanged.
 """
 
 from django import forms
-from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_actions import ReasonForm
+from accounts.admin_actions import action_with_form as shared_action_with_form
 from accounts.models import StaffGroup
 
 from ..models import RejectionReason
@@ -96,41 +95,11 @@ def refusal_message(obj, error: ValidationError):
 
 
 def action_with_form(*, name: str, description, service, form_class=ReasonForm):
-    """An admin action calling `service(obj, actor=request.user, **form.cleaned_data)` per row.
-
-    The first submit shows `form_class` on a page listing the selected rows; the second
-    (with `apply`) validates it and applies the service to each row.
-    """
-
-    @admin.action(description=description, permissions=["change"])
-    def action(modeladmin, request, queryset):
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done = 0
-            for obj in queryset:
-                try:
-                    service(obj, actor=request.user, **form.cleaned_data)
-                    done += 1
-                except ValidationError as error:
-                    modeladmin.message_user(request, refusal_message(obj, error), messages.ERROR)
-            if done:
-                modeladmin.message_user(
-                    request, _("%(count)d changed.") % {"count": done}, messages.SUCCESS
-                )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/action_with_reason.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": description,
-                "objects": queryset,
-                "form": form,
-                "action": name,
-                "opts": modeladmin.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
-    action.__name__ = name
-    return action
+    """accounts.admin_actions.action_with_form, reporting every blocker of a refusal."""
+    return shared_action_with_form(
+        name=name,
+        description=description,
+        service=service,
+        form_class=form_class,
+        describe_refusal=refusal_message,
+    )

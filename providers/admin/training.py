@@ -2,13 +2,14 @@
 commitment texts. Grades and weak-learner flags go through the services, never a field edit."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from accounts.admin_actions import action_with_form
 
 from ..models import CommitmentSignature, CommitmentText, Course, Enrollment, TrainingSession
 from ..services.training import flag_weak_learner, grade_enrollment, reenroll
@@ -17,53 +18,6 @@ from ..services.training import flag_weak_learner, grade_enrollment, reenroll
 def session_label(session: TrainingSession) -> str:
     """The course and the local start time (TrainingSession.__str__ formats the UTC time)."""
     return f"{session.course} · {timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}"
-
-
-def action_with_form(*, name: str, description, form_class, apply):
-    """An admin action that asks for input first, like accounts.admin_actions.action_with_reason.
-
-    `form_class(data, objects=queryset)` builds the form shown on the intermediate page; once it
-    is valid, `apply(obj, cleaned_data=..., actor=...)` runs for each selected row. A row the
-    service refuses is reported by name and left unchanged; `apply` returning False skips a row.
-    """
-
-    @admin.action(description=description)
-    def action(modeladmin, request, queryset):
-        queryset = queryset.select_related("provider__user", "course")
-        form = form_class(request.POST if "apply" in request.POST else None, objects=queryset)
-        if form.is_valid():
-            done, refused = 0, []
-            for obj in queryset:
-                try:
-                    if apply(obj, cleaned_data=form.cleaned_data, actor=request.user) is False:
-                        continue
-                    done += 1
-                except ValidationError as error:
-                    refused.append(f"{obj}: {' '.join(error.messages)}")
-            if done:
-                modeladmin.message_user(
-                    request, _("%(count)d changed.") % {"count": done}, messages.SUCCESS
-                )
-            for line in refused:
-                modeladmin.message_user(request, line, messages.ERROR)
-            return None
-        return TemplateResponse(
-            request,
-            "admin/action_with_reason.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": description,
-                "objects": queryset,
-                "form": form,
-                "action": name,
-                "opts": modeladmin.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
-    action.__name__ = name
-    action.allowed_permissions = ("change",)
-    return action
 
 
 class GradeForm(forms.Form):
@@ -101,7 +55,7 @@ class NoInputForm(forms.Form):
         super().__init__(data)
 
 
-def _grade(enrollment, *, cleaned_data, actor):
+def _grade(enrollment, *, actor, **cleaned_data):
     score = cleaned_data.get(f"score_{enrollment.pk}")
     if score is None:
         return False
@@ -109,28 +63,34 @@ def _grade(enrollment, *, cleaned_data, actor):
     return True
 
 
-def _flag(enrollment, *, cleaned_data, actor):
-    flag_weak_learner(enrollment=enrollment, actor=actor, note=cleaned_data["note"])
+def _flag(enrollment, *, actor, note):
+    flag_weak_learner(enrollment=enrollment, actor=actor, note=note)
 
 
-def _reenroll(enrollment, *, cleaned_data, actor):
+def _reenroll(enrollment, *, actor, confirm):
     reenroll(provider=enrollment.provider, course=enrollment.course, actor=actor)
 
 
 grade_action = action_with_form(
-    name="grade", description=gettext_lazy("Grade"), form_class=GradeForm, apply=_grade
+    name="grade",
+    description=gettext_lazy("Grade"),
+    form_class=GradeForm,
+    form_gets_rows=True,
+    service=_grade,
 )
 flag_action = action_with_form(
     name="flag_weak_learner",
     description=gettext_lazy("Flag as a weak learner (sends the application for review)"),
     form_class=NoteForm,
-    apply=_flag,
+    form_gets_rows=True,
+    service=_flag,
 )
 reenroll_action = action_with_form(
     name="reenroll",
     description=gettext_lazy("Enrol again in the failed course"),
     form_class=NoInputForm,
-    apply=_reenroll,
+    form_gets_rows=True,
+    service=_reenroll,
 )
 
 
