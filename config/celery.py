@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.purge_idempotency_keys_task",
         "schedule": crontab(minute=41),
     },
+    # Reminds customers and providers of confirmed jobs starting tomorrow, once per order.
+    "send-day-before-reminders": {
+        "task": "orders.tasks.send_day_before_reminders_task",
+        "schedule": crontab(minute=7),
+    },
     # Warns providers whose certificate of no criminal record expires soon; suspends the expired.
     "check-certificate-expiry": {
         "task": "providers.tasks.check_certificate_expiry_task",

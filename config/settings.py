@@ -244,6 +244,8 @@ FREE_CANCELLATION_HOURS = env.int("FREE_CANCELLATION_HOURS", default=24)
 LATE_CANCELLATION_FEE_PERCENT = env.int("LATE_CANCELLATION_FEE_PERCENT", default=30)
 GUARANTEE_CLAIM_DAYS = env.int("GUARANTEE_CLAIM_DAYS", default=3)
 MATCHING_SWEEP_AFTER_MINUTES = env.int("MATCHING_SWEEP_AFTER_MINUTES", default=5)
+# The site's address as customers reach it, for absolute links in messages (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 RATING_WINDOW_HOURS = env.int("RATING_WINDOW_HOURS", default=24)
 RATING_ROLLING_COUNT = env.int("RATING_ROLLING_COUNT", default=5)
 RATING_SUSPEND_THRESHOLD = env.float("RATING_SUSPEND_THRESHOLD", default=3.0)

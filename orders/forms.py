@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from providers.models import ServiceArea
 
 from . import scheduling
+from .models import SavedAddress
 from .selectors import bookable_service_types
 from .services import MAX_HOME_AREA_SQM, BookingRequest, validate_booking
 
@@ -18,7 +19,34 @@ START_TIMES = scheduling.START_TIMES
 TIME_INPUTS = ("service_type", "area", "day", "home_area_sqm")
 
 
+# Picking a saved address fills the address and area fields (and reloads the start times).
+FILL_SAVED_ADDRESS_JS = (
+    "var o=this.selectedOptions[0];if(o&&o.dataset.address){"
+    "this.form.address.value=o.dataset.address;this.form.area.value=o.dataset.area;"
+    "this.form.area.dispatchEvent(new Event('change',{bubbles:true}));}"
+)
+
+
+class SavedAddressSelect(forms.Select):
+    """A <select> whose options carry the address and area they stand for."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        saved = getattr(value, "instance", None)
+        if saved is not None:
+            option["attrs"].update({"data-address": saved.address, "data-area": saved.area_id})
+        return option
+
+
 class BookingForm(forms.Form):
+    saved_address = forms.ModelChoiceField(
+        label=_("Saved address"),
+        queryset=SavedAddress.objects.none(),
+        required=False,
+        empty_label=_("A new address"),
+        widget=SavedAddressSelect(attrs={"onchange": FILL_SAVED_ADDRESS_JS}),
+        help_text=_("Pick an address used before, or type a new one below."),
+    )
     service_type = forms.ModelChoiceField(
         label=_("Service"),
         queryset=bookable_service_types(),
@@ -54,8 +82,18 @@ class BookingForm(forms.Form):
 
     quote = None
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        saved = (
+            customer.saved_addresses.select_related("area")
+            if customer is not None and customer.pk
+            else SavedAddress.objects.none()
+        )
+        if saved.exists():  # newest first (Meta.ordering)
+            self.fields["saved_address"].queryset = saved
+            self._fill_from_saved_address(saved)
+        else:
+            del self.fields["saved_address"]
         include = ",".join(f"[name={name}]" for name in (*TIME_INPUTS, "start"))
         for name in TIME_INPUTS:
             self.fields[name].widget.attrs.update(
@@ -66,6 +104,18 @@ class BookingForm(forms.Form):
                     "hx-include": include,
                 }
             )
+
+    def _fill_from_saved_address(self, saved):
+        """Without JavaScript: a saved address picked and no address typed means that one."""
+        if not self.is_bound or self.data.get("address", "").strip():
+            return
+        try:
+            chosen = saved.get(pk=int(self.data.get("saved_address", "")))
+        except (ValueError, SavedAddress.DoesNotExist):
+            return
+        self.data = self.data.copy()
+        self.data["address"] = chosen.address
+        self.data["area"] = str(chosen.area_id)
 
     def clean(self):
         cleaned = super().clean()

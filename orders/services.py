@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts.notifications import notify_user
 from providers.models import Provider, ServiceArea, WorkingHours
 
-from . import scheduling
+from . import notifications, scheduling
 from .models import (
     BalanceEntry,
     Channel,
@@ -23,6 +23,7 @@ from .models import (
     GuaranteeClaim,
     Order,
     OrderEvent,
+    SavedAddress,
     ServiceType,
 )
 from .models import OrderStatus as S
@@ -138,9 +139,21 @@ BOOKED_REASONS = {
 }
 
 
+def _save_address(*, customer, address: str, area: ServiceArea) -> None:
+    """Remember where the customer booked (R-ORD-1); a repeat only moves it to the top."""
+    saved, created = SavedAddress.objects.get_or_create(
+        customer=customer, address=address, area=area
+    )
+    if not created:
+        saved.save(update_fields=["last_used_at"])  # auto_now: used just now
+
+
 @transaction.atomic
-def book_order(*, customer, request: BookingRequest, channel: str = Channel.WEB) -> Order:
-    """Save a customer's order as requested at the server's price; matching starts on commit."""
+def book_order(
+    *, customer, request: BookingRequest, channel: str = Channel.WEB, taken_by=None
+) -> Order:
+    """Save a customer's order as requested at the server's price; matching starts on commit.
+    `taken_by` is the operator who took a phone order. The address is saved for next time."""
     quote, starts_at, ends_at = validate_booking(request)
     order = Order.objects.create(
         customer=customer,
@@ -155,9 +168,13 @@ def book_order(*, customer, request: BookingRequest, channel: str = Channel.WEB)
         currency=quote.currency,
         status=S.REQUESTED,
         channel=channel,
+        taken_by=taken_by,
     )
-    _record(order, "", S.REQUESTED, customer, BOOKED_REASONS[channel])
+    _save_address(customer=customer, address=order.address, area=order.area)
+    _record(order, "", S.REQUESTED, taken_by or customer, BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
+    order_id = order.pk
+    transaction.on_commit(lambda: notifications.tell_order_received(order_id))
     return order
 
 
@@ -246,6 +263,28 @@ def complete_job(*, order: Order, provider: Provider) -> Order:
         completed_at=timezone.now(),
     )
     order_completed.send(sender=Order, order=order)
+    order_id = order.pk
+    transaction.on_commit(lambda: notifications.tell_completed(order_id))
+    return order
+
+
+ON_THE_WAY_REASON = gettext_noop("The provider is on the way")
+
+
+@transaction.atomic
+def announce_departure(*, order: Order, provider: Provider) -> Order:
+    """The assigned provider sets off to a confirmed job; the customer is told once."""
+    order = _locked_for_provider(order, provider)
+    if order.status != S.CONFIRMED:
+        raise OrderError(
+            _("This job is %(current)s; you can say you are on the way only to a confirmed job.")
+            % {"current": order.get_status_display().lower()}
+        )
+    if order.events.filter(reason=ON_THE_WAY_REASON).exists():
+        return order  # already announced: the customer is not told twice
+    _record(order, S.CONFIRMED, S.CONFIRMED, provider.user, ON_THE_WAY_REASON)
+    order_id = order.pk
+    transaction.on_commit(lambda: notifications.tell_on_the_way(order_id))
     return order
 
 

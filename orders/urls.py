@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views, views_contracts
+from . import views, views_contracts, views_phone
 
 app_name = "orders"
 
 urlpatterns = [
     path("book/", views.book, name="book"),
     path("book/times/", views.book_times, name="book_times"),
+    path("phone/", views_phone.take_order, name="phone_take"),
+    path("phone/times/", views_phone.start_times, name="phone_times"),
+    path("phone/<int:pk>/", views_phone.order_taken, name="phone_done"),
     path("", views.order_list, name="list"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/cancel/", views.order_cancel, name="cancel"),
@@ -15,5 +18,6 @@ urlpatterns = [
     path("<int:pk>/reschedule/", views.order_reschedule, name="reschedule"),
     path("<int:pk>/claim/", views.order_claim, name="claim"),
     path("jobs/<int:pk>/start/", views.job_start, name="job_start"),
+    path("jobs/<int:pk>/on-the-way/", views.job_on_the_way, name="job_on_the_way"),
     path("jobs/<int:pk>/complete/", views.job_complete, name="job_complete"),
 ]

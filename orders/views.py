@@ -19,7 +19,7 @@ def home(request):
 @customer_required
 def book(request):
     """Fill in the form, see the server's price, then confirm."""
-    form = BookingForm(request.POST or None)
+    form = BookingForm(request.POST or None, customer=request.user)
     if "edit" in request.POST:
         return render(request, "orders/book.html", {"form": form})
     if request.method == "POST" and form.is_valid():
@@ -129,6 +129,19 @@ def job_complete(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Job completed. The customer can now rate it."))
+    return redirect("matching:dashboard")
+
+
+@provider_required
+@require_POST
+def job_on_the_way(request, pk):
+    order = _provider_job(request, pk)
+    try:
+        services.announce_departure(order=order, provider=request.user.provider)
+    except services.OrderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The customer has been told that you are on the way."))
     return redirect("matching:dashboard")
 
 

@@ -151,7 +151,7 @@ def test_matching_runs_in_the_worker_not_in_the_booking_request(
         assert response.url == f"/orders/{order.pk}/"
         assert order.status == OrderStatus.REQUESTED
         assert not Offer.objects.filter(order=order).exists()
-        assert _queued_messages(redis_broker, queue) == 1
+        assert _queued_messages(redis_broker, queue) == 2  # the match and the "received" SMS
         assert request_seconds < 5, "publishing the task must not hold the request"
 
         # Matching happens only once a worker consumes the queue.
