@@ -10,13 +10,26 @@ def client_ip(request) -> str:
     return (header and request.META.get(header)) or request.META.get("REMOTE_ADDR", "")
 
 
-def allow(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt for (scope, key); False once more than `limit` fall in the window."""
-    cache_key = f"throttle:{scope}:{key}"
+def _key(scope: str, key: str) -> str:
+    return f"throttle:{scope}:{key}"
+
+
+def attempts(*, scope: str, key: str) -> int:
+    """How many attempts (scope, key) has made in the current window."""
+    return cache.get(_key(scope, key), 0)
+
+
+def count_attempt(*, scope: str, key: str, window_seconds: int) -> int:
+    """Count one attempt for (scope, key) and return the window's total so far."""
+    cache_key = _key(scope, key)
     cache.add(cache_key, 0, timeout=window_seconds)
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=window_seconds)
-        count = 1
-    return count <= limit
+        return 1
+
+
+def allow(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt; False once more than `limit` fall in the window."""
+    return count_attempt(scope=scope, key=key, window_seconds=window_seconds) <= limit

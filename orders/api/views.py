@@ -1,9 +1,6 @@
 """The mobile API: one thin view per use case. Parse, call orders services, serialize."""
 
-import contextlib
-
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from accounts.throttle import attempts, client_ip, count_attempt
 
 from .. import scheduling, selectors, services
 from ..models import Channel, Order
@@ -290,14 +288,17 @@ class TokenView(APIView):
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)
         phone, password = data.validated_data["phone"], data.validated_data["password"]
-        failures_key = f"api-token-failures:{request.META.get('REMOTE_ADDR', '')}"
-        if cache.get(failures_key, 0) >= TOKEN_FAILURES_ALLOWED:
+        address = client_ip(request)
+        if attempts(scope="api-token", key=address) >= TOKEN_FAILURES_ALLOWED:
             raise exceptions.Throttled(wait=TOKEN_FAILURE_WINDOW_SECONDS)
         user = authenticate(request, username=phone, password=password)
-        if user is None or user.role != Role.CUSTOMER:
-            cache.add(failures_key, 0, timeout=TOKEN_FAILURE_WINDOW_SECONDS)
-            with contextlib.suppress(ValueError):  # expired between add and incr
-                cache.incr(failures_key)
+        if user is None:
+            count_attempt(
+                scope="api-token", key=address, window_seconds=TOKEN_FAILURE_WINDOW_SECONDS
+            )
             raise ValidationError(_("The phone number or password is not right."))
+        if user.role != Role.CUSTOMER:
+            # The password was right, so saying why reveals nothing new.
+            raise exceptions.PermissionDenied(_("Only customers can use this."))
         token, _created = Token.objects.get_or_create(user=user)
         return Response(TokenOut({"token": token.key}).data)

@@ -622,14 +622,17 @@ def test_token_auth_accepts_the_phone_in_local_or_international_form(phone):
 def test_token_auth_refuses_a_wrong_password_and_non_customers(provider):
     CustomerFactory(phone="+989120000123")
     wrong = APIClient().post(TOKEN_URL, {"phone": "09120000123", "password": "nope"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json() == {
+        "errors": {"non_field_errors": ["The phone number or password is not right."]}
+    }
     provider_user = APIClient().post(
         TOKEN_URL, {"phone": str(provider.user.phone), "password": PASSWORD}, format="json"
     )
-    for response in (wrong, provider_user):
-        assert response.status_code == 400
-        assert response.json() == {
-            "errors": {"non_field_errors": ["The phone number or password is not right."]}
-        }
+    assert provider_user.status_code == 403
+    assert provider_user.json() == {
+        "errors": {"non_field_errors": ["Only customers can use this."]}
+    }
     assert not Token.objects.exists()
 
 
