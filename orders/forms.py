@@ -3,6 +3,7 @@ from datetime import time
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import ServiceArea
@@ -84,6 +85,9 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Catalogue names are stored in English and translated like any message.
+        for name in ("service_type", "area"):
+            self.fields[name].label_from_instance = lambda obj: gettext(obj.name)
         saved = (
             customer.saved_addresses.select_related("area")
             if customer is not None and customer.pk

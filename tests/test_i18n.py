@@ -37,3 +37,15 @@ def test_the_language_switcher_remembers_the_choice(client):
 def test_pages_are_translated(client, language, text):
     response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE=language)
     assert text in response.content.decode()
+
+
+@pytest.mark.requirement("R-I18N-1")
+def test_the_booking_form_shows_catalogue_names_in_the_customers_language(customer_client):
+    from tests.factories import AreaFactory, ServiceTypeFactory
+
+    ServiceTypeFactory(name="Standard home cleaning")
+    AreaFactory(name="North district")
+    customer_client.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    page = customer_client.get(reverse("orders:book")).content.decode()
+    assert "Standard home cleaning" not in page
+    assert "North district" not in page
