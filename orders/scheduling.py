@@ -21,6 +21,10 @@ Workload. Hours worked are the durations of the provider's confirmed, running an
 (completed work is still work done that day or week), counted on the local day (or week) in
 which each job starts. The week is the local Monday-based week (WEEK_STARTS_ON), the same week
 matching uses to spread work; a Saturday-based week would change only that constant.
+
+The slot search (available_start_times) reads the day once (day_schedules) and applies the same
+rules in Python (is_free), because 28 start times as ORM subqueries cost far more to build and
+plan than to run. tests/orders/test_scheduling.py compares both paths on random schedules.
 """
 
 from dataclasses import dataclass
@@ -231,6 +235,102 @@ def bookable_start_times(*, service_type: ServiceType, day: date, home_area_sqm:
     return allowed
 
 
+@dataclass(frozen=True)
+class DaySchedule:
+    """What one provider's day looks like, for deciding start times in Python."""
+
+    windows: list[tuple[time, time]]  # working hours that weekday (local times)
+    jobs: list[tuple[datetime, datetime, datetime | None]]  # blocking (starts, ends, blocked)
+    day_hours: timedelta  # counted work starting that local day
+    week_hours: timedelta  # counted work starting that local week
+
+
+def is_free(schedule: DaySchedule, *, starts_at: datetime, ends_at: datetime, gap) -> bool:
+    """Whether a provider who could work that day at all (bookable, skilled, in the area, not
+    on time off) may take [starts_at, ends_at): the working-hours, clash and workload rules of
+    eligible_providers, in Python."""
+    local_start = timezone.localtime(starts_at).time()
+    local_end = timezone.localtime(ends_at).time()
+    if not any(starts <= local_start and ends >= local_end for starts, ends in schedule.windows):
+        return False
+    for job_starts, job_ends, blocked_until in schedule.jobs:
+        if job_starts < ends_at + gap and (
+            job_ends > starts_at - gap or (blocked_until is not None and blocked_until > starts_at)
+        ):
+            return False
+    duration = ends_at - starts_at
+    return (
+        schedule.day_hours <= timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY) - duration
+        and schedule.week_hours <= timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration
+    )
+
+
+def day_schedules(*, service_type: ServiceType, area: ServiceArea, day: date):
+    """The schedules of the providers who could work on the local `day` at all: bookable, with
+    every skill the service needs, serving the area, with working hours that weekday and not on
+    time off that day (the same filters as eligible_providers). Three queries at most."""
+    skills_needed = ServiceType.required_skills.through.objects.filter(
+        servicetype_id=service_type.pk
+    )
+    skills_held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
+    missing_skill = skills_needed.exclude(skill_id__in=skills_held.values("skill_id"))
+    serves_area = Provider.areas.through.objects.filter(
+        provider_id=OuterRef("pk"), servicearea_id=area.pk
+    )
+    off_that_day = TimeOff.objects.filter(
+        provider=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
+    )
+    providers = (
+        bookable_providers()
+        .filter(Exists(serves_area))
+        .exclude(Exists(missing_skill))
+        .exclude(Exists(off_that_day))
+    )
+    windows: dict[int, list[tuple[time, time]]] = {}
+    for provider_id, starts, ends in WorkingHours.objects.filter(
+        provider__in=providers.values("pk"), weekday=day.weekday()
+    ).values_list("provider_id", "starts", "ends"):
+        windows.setdefault(provider_id, []).append((starts, ends))
+    if not windows:
+        return {}
+    day_start, day_end = _day_bounds(day)
+    week_start, week_end = _week_bounds(day)
+    in_day = Q(starts_at__gte=day_start, starts_at__lt=day_end)
+    worked = DurationField()
+    hours = {
+        row["provider"]: (row["day_hours"] or timedelta(0), row["week_hours"] or timedelta(0))
+        for row in Order.objects.filter(
+            provider__in=list(windows),
+            status__in=WORKLOAD_STATUSES,
+            starts_at__gte=week_start,
+            starts_at__lt=week_end,
+        )
+        .order_by()
+        .values("provider")
+        .annotate(
+            day_hours=Sum(F("ends_at") - F("starts_at"), filter=in_day, output_field=worked),
+            week_hours=Sum(F("ends_at") - F("starts_at"), output_field=worked),
+        )
+    }
+    # Every blocking job that could clash with a job starting and ending that day.
+    gap = gap_between_jobs()
+    jobs: dict[int, list] = {}
+    for provider_id, *held in (
+        Order.objects.blocking()
+        .filter(provider__in=list(windows), starts_at__lt=day_end + gap)
+        .filter(Q(ends_at__gt=day_start - gap) | Q(blocked_until__gt=day_start))
+        .values_list("provider_id", "starts_at", "ends_at", "blocked_until")
+    ):
+        jobs.setdefault(provider_id, []).append(tuple(held))
+    no_hours = (timedelta(0), timedelta(0))
+    return {
+        provider_id: DaySchedule(
+            provider_windows, jobs.get(provider_id, []), *hours.get(provider_id, no_hours)
+        )
+        for provider_id, provider_windows in windows.items()
+    }
+
+
 def available_start_times(
     *,
     service_type: ServiceType,
@@ -240,23 +340,21 @@ def available_start_times(
     times=START_TIMES,
 ) -> list[time]:
     """The booking form's start times on the local `day` at which at least one provider can
-    take the job. At most one query for the whole day, however many providers there are: one
-    EXISTS per bookable start time, all in one SELECT (none when no time is bookable)."""
+    take the job. At most three queries, however many providers and start times there are
+    (none when no time is bookable): the day's schedules are read once (day_schedules) and each
+    start time is decided in Python (is_free), with the same rules as eligible_providers."""
     candidates = bookable_start_times(
         service_type=service_type, day=day, home_area_sqm=home_area_sqm, times=times
     )
     if not candidates:
         return []
-    checks = {
-        f"t{i}": Exists(
-            eligible_providers(
-                service_type=service_type, area=area, starts_at=starts_at, ends_at=ends_at
-            )
-        )
-        for i, (_start, starts_at, ends_at) in enumerate(candidates)
-    }
-    row = ServiceType.objects.filter(pk=service_type.pk).values(**checks).get()
-    return [start for i, (start, _s, _e) in enumerate(candidates) if row[f"t{i}"]]
+    schedules = day_schedules(service_type=service_type, area=area, day=day).values()
+    gap = gap_between_jobs()
+    return [
+        start
+        for start, starts_at, ends_at in candidates
+        if any(is_free(s, starts_at=starts_at, ends_at=ends_at, gap=gap) for s in schedules)
+    ]
 
 
 def is_start_available(

@@ -1,6 +1,7 @@
 """Schedules (R-ORD-5): who is free when, the slots the booking form offers, and the limits
 confirm_order enforces under its lock."""
 
+import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -10,8 +11,16 @@ from django.utils import timezone
 from matching.selectors import candidates_for
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.scheduling import available_start_times, eligible_providers
-from providers.models import TimeOff
+from orders.pricing import quote_for
+from orders.scheduling import (
+    START_TIMES,
+    available_start_times,
+    day_schedules,
+    eligible_providers,
+    gap_between_jobs,
+    is_free,
+)
+from providers.models import TimeOff, WorkingHours
 from providers.services import suspend_provider
 from tests.factories import (
     AreaFactory,
@@ -261,15 +270,117 @@ def test_a_job_that_would_end_after_midnight_is_never_offered(area):
 
 @pytest.mark.requirement("R-ORD-5")
 @pytest.mark.parametrize("providers", [5, 30])
-def test_start_times_take_one_query_however_many_providers(
+def test_start_times_take_three_queries_however_many_providers(
     service, area, providers, django_assert_num_queries
 ):
     for i in range(providers):
         provider = ProviderFactory()
         job(provider, at(WEDNESDAY, 8 + i % 10), at(WEDNESDAY, 9 + i % 10))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):
         times = start_times(service, area)
     assert times == ALL_DAY
+
+
+STATUSES = [
+    OrderStatus.CONFIRMED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.COMPLETED,
+    OrderStatus.REQUESTED,
+    OrderStatus.CANCELLED,
+]
+
+
+def _random_schedule(rng, provider):
+    """Random working hours, time off and jobs (held times never overlap, as the database
+    requires) from the Sunday before MONDAY to the Monday after."""
+    provider.working_hours.all().delete()
+    windows = []
+    for weekday in range(7):
+        if rng.random() < 0.15:
+            continue  # a day off
+        start = rng.choice([0, 6, 7, 8, 9, 10, 12])
+        end = rng.choice([h for h in (11, 13, 15, 17, 19, 20, 22, 23) if h > start])
+        windows.append((weekday, time(start), time(end, rng.choice([0, 30]))))
+        if end < 20 and rng.random() < 0.3:  # a second window later that day
+            windows.append((weekday, time(end + 1), time(22)))
+    provider.working_hours.bulk_create(
+        [WorkingHours(provider=provider, weekday=d, starts=s, ends=e) for d, s, e in windows]
+    )
+    if rng.random() < 0.15:
+        first = MONDAY + timedelta(days=rng.randrange(0, 6))
+        TimeOff.objects.create(
+            provider=provider, starts_on=first, ends_on=first + timedelta(days=rng.randrange(2))
+        )
+    cursor = at(MONDAY - timedelta(days=1), 6)
+    end_of_range = at(MONDAY + timedelta(days=8), 0)
+    while cursor < end_of_range:
+        starts_at = cursor + timedelta(minutes=15 * rng.randrange(0, 60))
+        ends_at = starts_at + timedelta(minutes=30 * rng.randrange(1, 10))
+        status = rng.choice(STATUSES)
+        held = ends_at
+        if status in (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS):
+            held = ends_at + timedelta(minutes=rng.choice([0, 30, 45, 60, 90]))
+            job(provider, starts_at, ends_at, status=status, blocked_until=held)
+        else:
+            job(provider, starts_at, ends_at, status=status)
+        cursor = held
+
+
+@pytest.mark.requirement("R-ORD-5")
+def test_start_times_match_eligible_providers_on_random_schedules(service, area, settings):
+    """The Python path of available_start_times gives exactly what asking eligible_providers
+    about every start time gives. Lower limits and a longer rest so that the edges are met."""
+    settings.MIN_REST_MINUTES = 45
+    settings.MAX_WORK_HOURS_PER_DAY = 6
+    settings.MAX_WORK_HOURS_PER_WEEK = 40
+    rng = random.Random(20261123)
+    elsewhere = AreaFactory(code="south", name="South")
+    wood = SkillFactory(code="wood", name="Wood")
+    for _ in range(40):
+        provider = ProviderFactory(
+            areas=[area] if rng.random() < 0.85 else [elsewhere],
+            skills=[SkillFactory()] if rng.random() < 0.9 else [wood],
+        )
+        _random_schedule(rng, provider)
+        if rng.random() < 0.1:
+            suspend_provider(provider=provider, actor=None, reason="test")
+    days = [MONDAY, WEDNESDAY, MONDAY + timedelta(days=3), MONDAY + timedelta(days=6)]
+    compared = offered = 0
+    gap = gap_between_jobs()
+    for day in days:
+        schedules = day_schedules(service_type=service, area=area, day=day)
+        for home_area_sqm in (40, 80, 200):
+            duration = quote_for(service_type=service, home_area_sqm=home_area_sqm).duration
+            expected = []
+            for start in START_TIMES:
+                starts_at = at(day, start.hour, start.minute)
+                ends_at = starts_at + duration
+                if starts_at < at(MONDAY, 7) or timezone.localtime(ends_at).date() != day:
+                    continue  # lead time, same-day end
+                compared += 1
+                if eligible_providers(
+                    service_type=service, area=area, starts_at=starts_at, ends_at=ends_at
+                ).exists():
+                    expected.append(start)
+                # Provider by provider too, so that one free provider cannot hide a mistake.
+                eligible_ids = set(
+                    eligible_providers(
+                        service_type=service, area=area, starts_at=starts_at, ends_at=ends_at
+                    ).values_list("pk", flat=True)
+                )
+                free_ids = {
+                    pk
+                    for pk, schedule in schedules.items()
+                    if is_free(schedule, starts_at=starts_at, ends_at=ends_at, gap=gap)
+                }
+                assert free_ids == eligible_ids, (starts_at, ends_at)
+            offered += len(expected)
+            assert start_times(service, area, day, home_area_sqm) == expected, (
+                day,
+                home_area_sqm,
+            )
+    assert compared > 200 and 0 < offered < compared  # the data exercise both answers
 
 
 # The booking form and its htmx fragment --------------------------------------------------------
