@@ -1,0 +1,106 @@
+"""Service contracts: versioned templates, the rendered contract and its signatures."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .core import Order
+
+
+class ContractParty(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    PROVIDER = "provider", _("Provider")
+
+
+class ContractTemplate(models.Model):
+    """A version of the service contract's wording in one language (R-ORD-4)."""
+
+    version = models.PositiveSmallIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(
+        _("text"), help_text=_("Django template text; the order is available as {{ order }}.")
+    )
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version", "language"]
+        verbose_name = _("contract template")
+        verbose_name_plural = _("contract templates")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="contract_version_lang")
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version} ({self.language})"
+
+
+class Contract(models.Model):
+    """The contract generated for one order: the exact text both parties sign."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="contract", verbose_name=_("order")
+    )
+    template = models.ForeignKey(
+        ContractTemplate,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("template"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    public_id = models.UUIDField(_("verification code"), default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(_("generated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self):
+        return _("Contract for order #%(number)s") % {"number": self.order_id}
+
+    def save(self, *args, **kwargs):
+        # Frozen once generated: the parties sign this exact text (R-ORD-4).
+        if self.pk is not None:
+            raise ValueError("A contract cannot be changed once generated.")
+        super().save(*args, **kwargs)
+
+
+class ContractSignature(models.Model):
+    """One party's electronic signature of the exact contract text. Never changed."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("contract")
+    )
+    party = models.CharField(_("party"), max_length=10, choices=ContractParty.choices)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signer"),
+    )
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    signed_at = models.DateTimeField(_("signed"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    text_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64)
+
+    class Meta:
+        ordering = ["signed_at"]
+        verbose_name = _("contract signature")
+        verbose_name_plural = _("contract signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "party"], name="contract_signed_once")
+        ]
+
+    def __str__(self):
+        return f"{self.contract} · {self.get_party_display()}"
+
+    def save(self, *args, **kwargs):
+        # A signature is written once and never changed (R-ORD-4).
+        if self.pk is not None:
+            raise ValueError("A contract signature cannot be changed.")
+        super().save(*args, **kwargs)

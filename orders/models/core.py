@@ -1,0 +1,247 @@
+"""Orders, their audit trail, API idempotency and saved addresses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import Provider, ServiceArea
+
+from .catalogue import ServiceType
+
+
+class OrderStatus(models.TextChoices):
+    REQUESTED = "requested", _("Looking for a provider")
+    OFFERED = "offered", _("Offered to a provider")
+    NO_PROVIDER = "no_provider", _("No provider available")
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    PHONE = "phone", _("Phone (taken by an operator)")
+    API = "api", _("Mobile app (API)")
+
+
+# Statuses in which the assigned provider's time is taken.
+BLOCKING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS)
+
+
+CANCELLABLE_STATUSES = (
+    OrderStatus.REQUESTED,
+    OrderStatus.OFFERED,
+    OrderStatus.NO_PROVIDER,
+    OrderStatus.CONFIRMED,
+)
+
+
+class OrderQuerySet(models.QuerySet):
+    def blocking(self):
+        return self.filter(status__in=BLOCKING_STATUSES)
+
+    def overlapping(self, starts_at, until):
+        """Orders whose held time [starts_at, blocked_until or ends_at) meets [starts_at, until)."""
+        return self.annotate(held_until=Coalesce("blocked_until", "ends_at")).filter(
+            starts_at__lt=until, held_until__gt=starts_at
+        )
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service")
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="orders", verbose_name=_("area")
+    )
+    address = models.CharField(_("address"), max_length=300)
+    home_area_sqm = models.PositiveIntegerField(_("home area (m²)"))
+    notes = models.TextField(_("personal requests"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("provider"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_taken",
+        verbose_name=_("taken by operator"),
+    )
+    # The provider's time is held until here: the job's end plus the travel buffer in force
+    # when the order was confirmed (R-ORD-5).
+    blocked_until = models.DateTimeField(_("provider busy until"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    cancellation_fee = models.DecimalField(
+        _("cancellation fee"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # A guarantee redo (R-ORD-7) goes preferably to someone else: matching skips this provider.
+    avoid_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avoid provider"),
+    )
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(home_area_sqm__gt=0), name="order_home_area_positive"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="order_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=BLOCKING_STATUSES) | Q(blocked_until__isnull=False),
+                name="order_blocking_has_busy_until",
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__isnull=True) | Q(blocked_until__gte=F("ends_at")),
+                name="order_busy_until_after_end",
+            ),
+            # A confirmed or running job always has its provider.
+            models.CheckConstraint(
+                condition=~Q(status__in=[*BLOCKING_STATUSES, OrderStatus.COMPLETED])
+                | Q(provider__isnull=False),
+                name="order_assigned_has_provider",
+            ),
+            # On PostgreSQL an exclusion constraint (migration 0002) also forbids overlaps.
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["provider", "starts_at"]),
+        ]
+
+    def __str__(self):
+        return _("Order #%(number)s") % {"number": self.pk}
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+
+class OrderEvent(models.Model):
+    """Append-only audit of every order status change."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the platform acted on its own."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API request sent with an Idempotency-Key header, replayed for
+    repeats so a retried create never makes a second order."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=100)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
+
+class SavedAddress(models.Model):
+    """An address a customer booked at before, offered again on the next booking."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_addresses",
+        verbose_name=_("customer"),
+    )
+    label = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. Home"))
+    address = models.CharField(_("address"), max_length=300)
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    last_used_at = models.DateTimeField(_("last used"), auto_now=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        verbose_name = _("saved address")
+        verbose_name_plural = _("saved addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "address", "area"], name="saved_address_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.label or self.address
