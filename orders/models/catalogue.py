@@ -38,6 +38,10 @@ class ServiceType(models.Model):
     minimum_minutes = models.PositiveIntegerField(_("shortest job (minutes)"), default=120)
     maximum_minutes = models.PositiveIntegerField(_("longest job (minutes)"), default=240)
     is_active = models.BooleanField(_("bookable"), default=True)
+    # Elderly care and the like: intake asks about the person cared for (R-ORD-1).
+    asks_about_person_cared_for = models.BooleanField(
+        _("asks about the person cared for"), default=False
+    )
 
     class Meta:
         ordering = ["name"]
