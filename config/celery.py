@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.purge_idempotency_keys_task",
         "schedule": crontab(minute=41),
     },
+    # Books the next dates of recurring cleaning series, once per series and date.
+    "create-recurring-orders": {
+        "task": "orders.tasks.create_recurring_orders_task",
+        "schedule": crontab(minute=23),
+    },
     # Reminds customers and providers of confirmed jobs starting tomorrow, once per order.
     "send-day-before-reminders": {
         "task": "orders.tasks.send_day_before_reminders_task",

@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Orders and recurring series both have a "status": name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.core.OrderStatus",
+        "SeriesStatusEnum": "orders.models.recurring.SeriesStatus",
+    },
 }
 
 # Encryption at rest (accounts/crypto.py). FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys,
@@ -233,6 +238,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 # Business rules that operators tune. Each is documented in docs/operations.md.
 CURRENCY = env.str("CURRENCY", default="IRR")
+# Show Iranian rials as tomans (1 toman = 10 rials) to Persian readers (orders/money.py).
+MONEY_IRR_AS_TOMAN = env.bool("MONEY_IRR_AS_TOMAN", default=False)
 BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=60)
 BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=60)
 OFFER_TIMEOUT_MINUTES = env.int("OFFER_TIMEOUT_MINUTES", default=30)
@@ -245,7 +252,40 @@ MIN_REST_MINUTES = env.int("MIN_REST_MINUTES", default=30)
 FREE_CANCELLATION_HOURS = env.int("FREE_CANCELLATION_HOURS", default=24)
 LATE_CANCELLATION_FEE_PERCENT = env.int("LATE_CANCELLATION_FEE_PERCENT", default=30)
 GUARANTEE_CLAIM_DAYS = env.int("GUARANTEE_CLAIM_DAYS", default=3)
+# Recurring series: occurrences are booked this many days ahead (at most BOOKING_MAX_DAYS_AHEAD).
+RECURRING_HORIZON_DAYS = env.int("RECURRING_HORIZON_DAYS", default=14)
 MATCHING_SWEEP_AFTER_MINUTES = env.int("MATCHING_SWEEP_AFTER_MINUTES", default=5)
+# Matching (R-MAT-*): "recommend" (the customer picks one of up to three providers) or "auto"
+# (the best candidate gets the offer). Phone orders are always auto-offered.
+MATCHING_MODE = env.str("MATCHING_MODE", default="recommend")
+if MATCHING_MODE not in ("recommend", "auto"):
+    raise ImproperlyConfigured("MATCHING_MODE must be 'recommend' or 'auto'.")
+MATCHING_INCLUDE_PROBATION = env.bool("MATCHING_INCLUDE_PROBATION", default=True)
+# Largest travel radius honoured (km): a provider's own radius is capped at this.
+MATCHING_MAX_TRAVEL_KM = env.int("MATCHING_MAX_TRAVEL_KM", default=50)
+# Each part of the score lies in [0, its weight] (matching/scoring.py explains each part).
+MATCHING_WEIGHTS = env.dict(
+    "MATCHING_WEIGHTS",
+    cast={"value": float},
+    default={
+        "rating": 30.0,
+        "kpi": 15.0,
+        "experience": 15.0,
+        "distance": 10.0,
+        "past_good": 10.0,
+        "workload": 10.0,
+        "reward": 10.0,
+        "preferred": 20.0,
+    },
+)
+# When the customer does not pick within this time, the best recommendation gets the offer.
+RECOMMENDATION_CHOICE_MINUTES = env.int("RECOMMENDATION_CHOICE_MINUTES", default=30)
+# After a chosen provider declines or lets the offer expire: False shows the customer the next
+# recommendations, True offers the next best candidate at once.
+RECOMMENDATION_AUTO_AFTER_DECLINE = env.bool("RECOMMENDATION_AUTO_AFTER_DECLINE", default=False)
+# Arrival check-in (R-ORD-6): the provider may check in from this many minutes before the start
+# until the scheduled end; the job starts only after it.
+CHECK_IN_OPENS_MINUTES_BEFORE = env.int("CHECK_IN_OPENS_MINUTES_BEFORE", default=60)
 # The site's address as customers reach it, for absolute links in messages (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 RATING_WINDOW_HOURS = env.int("RATING_WINDOW_HOURS", default=24)

@@ -20,11 +20,12 @@ urlpatterns = [
     path(
         "contracts/verify/<uuid:public_id>/", contract_verify, name="contract_verify"
     ),  # public: no login
-    path("provider/", include("matching.urls")),
+    path("", include("matching.urls")),  # provider/... and matching/...
     path("providers/", include("providers.urls")),
     path("reviews/", include("reviews.urls")),
     path("support/", include("support.urls")),
     path("api/", include("orders.api.urls")),
+    path("api/", include("matching.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

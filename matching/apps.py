@@ -6,8 +6,16 @@ class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
     staff_permissions = {
-        "support": ["view_offer"],
-        "quality": ["view_offer"],
+        # Support takes phone orders and calls customers of unmatched orders: it may audit the
+        # candidates and assign by hand.
+        "support": [
+            "view_offer",
+            "view_recommendation",
+            "audit_matching",
+            "run_batch_assignment",  # the batch assignment page (views_batch.py)
+            "view_batchrun",
+        ],
+        "quality": ["view_offer", "view_recommendation"],
     }
 
     def ready(self):

@@ -1,18 +1,140 @@
-from django.db.models import Exists, OuterRef
+"""Reads for matching: candidates ranked by score, recommendations, and the operator's audit."""
 
-from orders.models import Order
-from orders.scheduling import eligible_providers
+from dataclasses import dataclass
+from datetime import timedelta
 
-from .models import Offer, OfferStatus
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.geo import distance_km, order_point, within_travel_radius
+from orders.models import Order, OrderStatus
+from orders.pricing import price_for_tier
+from orders.scheduling import (
+    clashing_jobs,
+    day_hours_limit,
+    eligible_providers,
+    with_workload,
+)
+from providers.models import (
+    Provider,
+    ProviderReward,
+    ProviderStatus,
+    ProviderTier,
+    TimeOff,
+    WorkingHours,
+)
+from providers.models.core import BOOKABLE_STATUSES
+
+from . import scoring
+from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
+
+GOOD_EXPERIENCE = scoring.GOOD_RATING
 
 
-def candidates_for(order: Order):
-    """Providers who could take the order, best first.
+@dataclass(frozen=True)
+class Candidate:
+    provider: Provider
+    score: scoring.Score
 
-    Who may take it at all (skills, area, working hours, time off, other jobs with the gap
-    between them, daily and weekly hours) is `orders.scheduling.eligible_providers`. Matching
-    adds its own concerns: a provider is never offered the same order twice, and the one with
-    the fewest hours that week (done or to do) comes first, so work is spread (R-MAT-5).
+
+def _hours(duration) -> float:
+    return round((duration or timedelta(0)).total_seconds() / 3600, 4)
+
+
+def with_features(providers, *, order: Order, point=None):
+    """Annotate what the score needs, all in the same query: completed jobs of the order's
+    service, the customer's good past experience, the distance to the job, an active reward."""
+    now = timezone.now()
+    completed = (
+        Order.objects.filter(
+            provider=OuterRef("pk"),
+            service_type_id=order.service_type_id,
+            status=OrderStatus.COMPLETED,
+        )
+        .order_by()
+        .values("provider")
+        .annotate(jobs=Count("pk"))
+        .values("jobs")
+    )
+    rated_well = (
+        Order.objects.filter(
+            customer_id=order.customer_id,
+            provider=OuterRef("pk"),
+            customer_rating__isnull=False,
+        )
+        .order_by()
+        .values("provider")
+        .annotate(average=Avg("customer_rating"))
+        .filter(average__gte=GOOD_EXPERIENCE)
+    )
+    rewarded = ProviderReward.objects.filter(provider=OuterRef("pk"), starts__lte=now).filter(
+        Q(ends__isnull=True) | Q(ends__gt=now)
+    )
+    return providers.annotate(
+        service_jobs=Coalesce(
+            Subquery(completed, output_field=IntegerField()), Value(0, output_field=IntegerField())
+        ),
+        past_good=Exists(rated_well),
+        rewarded=Exists(rewarded),
+        distance=(
+            distance_km(point) if point is not None else Value(None, output_field=FloatField())
+        ),
+    )
+
+
+FEATURE_FIELDS = (
+    "pk",
+    "rating_average",
+    "rating_count",
+    "service_jobs",
+    "distance",
+    "past_good",
+    "week_hours",
+    "rewarded",
+)
+
+
+def features_of(row, *, order: Order) -> scoring.CandidateFeatures:
+    """The features of a provider annotated by `with_features` and `with_workload`: a model
+    instance or a dict of FEATURE_FIELDS."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    distance = get("distance")
+    return scoring.CandidateFeatures(
+        provider_id=get("pk"),
+        rating=get("rating_average"),
+        rating_count=get("rating_count"),
+        kpi_percent=None,  # the quality KPI does not exist yet: neutral for everyone
+        service_jobs=get("service_jobs"),
+        distance_km=round(distance, 2) if distance is not None else None,
+        past_good_with_customer=get("past_good"),
+        week_hours=_hours(get("week_hours")),
+        rewarded=get("rewarded"),
+        preferred=get("pk") == order.preferred_provider_id,
+    )
+
+
+def candidates_for(order: Order, *, exclude_ids=()):
+    """Providers who could take the order, unranked (use `ranked_candidates` for the order).
+
+    Who may take it at all (skills, tier, area or travel radius, working hours, time off, other
+    jobs with the gap between them, daily and weekly hours) is
+    `orders.scheduling.eligible_providers`. Matching adds its own concerns: a provider is never
+    offered the same order twice, never the one a guarantee redo avoids, nor `exclude_ids`.
     """
     already_offered = Offer.objects.filter(order=order, provider=OuterRef("pk"))
     return (
@@ -21,12 +143,33 @@ def candidates_for(order: Order):
             area=order.area,
             starts_at=order.starts_at,
             ends_at=order.ends_at,
+            point=order_point(order),
         )
         .exclude(Exists(already_offered))
         # A guarantee redo goes to someone other than the provider of the unsatisfactory job.
         .exclude(pk=order.avoid_provider_id or 0)
+        .exclude(pk__in=list(exclude_ids))
         .order_by("week_hours", "pk")
     )
+
+
+def ranked_candidates(
+    order: Order, *, limit: int | None = None, exclude_ids=(), weights=None
+) -> list[Candidate]:
+    """Eligible providers with their Score, best first (ties: fewer hours this week, then the
+    lower id). Two queries, however many candidates: the features of every candidate as plain
+    values, scored in Python (scoring.py), then the chosen providers as model instances."""
+    weights = weights or scoring.Weights.from_settings()
+    rows = with_features(
+        candidates_for(order, exclude_ids=exclude_ids), order=order, point=order_point(order)
+    ).values(*FEATURE_FIELDS)
+    scores = scoring.rank(scoring.score(features_of(row, order=order), weights) for row in rows)
+    if limit is not None:
+        scores = scores[:limit]
+    if not scores:
+        return []
+    providers = Provider.objects.select_related("user").in_bulk([s.provider_id for s in scores])
+    return [Candidate(providers[s.provider_id], s) for s in scores]
 
 
 def pending_offers_for(*, provider):
@@ -34,4 +177,217 @@ def pending_offers_for(*, provider):
         Offer.objects.filter(provider=provider, status=OfferStatus.PENDING)
         .select_related("order__service_type", "order__area")
         .order_by("order__starts_at")
+    )
+
+
+def recommendations_shown(order: Order):
+    """The round the customer is choosing from, best first, with what the page shows."""
+    return (
+        Recommendation.objects.filter(order=order, status=RecommendationStatus.SHOWN)
+        .select_related("provider__user")
+        .order_by("round", "rank")
+    )
+
+
+# The operator's audit (R-MAT-1): every provider considered, and why the others were left out.
+
+EXCLUSION_REASONS = {
+    "not_vetted": lambda: _("not vetted"),
+    "status": lambda: _("suspended, removed or not working with us"),
+    "probation": lambda: _("on probation (excluded by the settings)"),
+    "not_skilled": lambda: _("lacks a required skill"),
+    "below_tier": lambda: _("below the service's qualification tier"),
+    "not_in_area": lambda: _("does not serve the area and lives too far"),
+    "not_working": lambda: _("not working at that time"),
+    "time_off": lambda: _("on time off that day"),
+    "busy": lambda: _("busy with another job then (with the travel gap)"),
+    "day_limit": lambda: _("over the daily hour limit"),
+    "week_limit": lambda: _("over the weekly hour limit"),
+    "offered_before": lambda: _("already offered this order (declined, expired or withdrawn)"),
+    "passed": lambda: _("passed over by the customer"),
+    "avoided": lambda: _("did the job this redo replaces"),
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    provider: Provider
+    reasons: list[str]  # codes of EXCLUSION_REASONS; empty when eligible
+    score: scoring.Score
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    def reason_texts(self) -> list[str]:
+        return [EXCLUSION_REASONS[code]() for code in self.reasons]
+
+
+def considered_providers(order: Order):
+    """Everyone matching looked at for the order: vetted providers serving the area or within
+    range of the job, or holding every skill the service needs. Ordered by name."""
+    point = order_point(order)
+    area_members = Provider.areas.through.objects.filter(
+        provider_id=OuterRef("pk"), servicearea_id=order.area_id
+    )
+    needed = order.service_type.required_skills.through.objects.filter(
+        servicetype_id=order.service_type_id
+    )
+    held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
+    missing = needed.exclude(skill_id__in=held.values("skill_id"))
+    return (
+        Provider.objects.filter(vetting_completed_at__isnull=False)
+        .filter(Q(Exists(area_members)) | within_travel_radius(point) | ~Q(Exists(missing)))
+        .order_by("user__full_name", "pk")
+    )
+
+
+def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
+    """The exclusion reasons and score of each of `providers` (a page of
+    `considered_providers`), in one query whatever the page's size."""
+    weights = weights or scoring.Weights.from_settings()
+    point = order_point(order)
+    local_start = timezone.localtime(order.starts_at)
+    local_end = timezone.localtime(order.ends_at)
+    needed = order.service_type.required_skills.through.objects.filter(
+        servicetype_id=order.service_type_id
+    )
+    held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
+    tiers = [tier for tier in ProviderTier.values if order.service_type.accepts_tier(tier)]
+    rows = with_features(
+        with_workload(
+            Provider.objects.filter(pk__in=[p.pk for p in providers]),
+            starts_at=order.starts_at,
+            exclude_order_id=order.pk,
+        ),
+        order=order,
+        point=point,
+    ).annotate(
+        missing_skill=Exists(needed.exclude(skill_id__in=held.values("skill_id"))),
+        in_area=Exists(
+            Provider.areas.through.objects.filter(
+                provider_id=OuterRef("pk"), servicearea_id=order.area_id
+            )
+        ),
+        near=ExpressionWrapper(within_travel_radius(point), output_field=BooleanField()),
+        tier_ok=ExpressionWrapper(Q(tier__in=tiers), output_field=BooleanField()),
+        works_then=Exists(
+            WorkingHours.objects.filter(
+                provider=OuterRef("pk"),
+                weekday=local_start.weekday(),
+                starts__lte=local_start.time(),
+                ends__gte=local_end.time(),
+            )
+        ),
+        off_then=Exists(
+            TimeOff.objects.filter(
+                provider=OuterRef("pk"),
+                starts_on__lte=local_end.date(),
+                ends_on__gte=local_start.date(),
+            )
+        ),
+        busy_then=Exists(
+            clashing_jobs(
+                provider_ref=OuterRef("pk"), starts_at=order.starts_at, ends_at=order.ends_at
+            ).exclude(pk=order.pk)
+        ),
+        offered_before=Exists(
+            Offer.objects.filter(order=order, provider=OuterRef("pk")).exclude(
+                status=OfferStatus.PENDING
+            )
+        ),
+        passed=Exists(
+            Recommendation.objects.filter(
+                order=order, provider=OuterRef("pk"), status=RecommendationStatus.PASSED
+            )
+        ),
+    )
+    by_pk = {row.pk: row for row in rows.select_related("user")}
+    duration = order.ends_at - order.starts_at
+    day_limit = day_hours_limit(duration) - duration
+    week_limit = timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration
+    result = []
+    for provider in providers:
+        row = by_pk[provider.pk]
+        reasons = []
+        if row.vetting_completed_at is None:
+            reasons.append("not_vetted")
+        if row.status not in BOOKABLE_STATUSES or not row.user.is_active:
+            reasons.append("status")
+        elif row.status == ProviderStatus.PROBATION and not settings.MATCHING_INCLUDE_PROBATION:
+            reasons.append("probation")
+        if row.missing_skill:
+            reasons.append("not_skilled")
+        if not row.tier_ok:
+            reasons.append("below_tier")
+        if not (row.in_area or row.near):
+            reasons.append("not_in_area")
+        if not row.works_then:
+            reasons.append("not_working")
+        if row.off_then:
+            reasons.append("time_off")
+        if row.busy_then:
+            reasons.append("busy")
+        if row.day_hours > day_limit:
+            reasons.append("day_limit")
+        if row.week_hours > week_limit:
+            reasons.append("week_limit")
+        if row.offered_before:
+            reasons.append("offered_before")
+        if row.passed:
+            reasons.append("passed")
+        if row.pk == order.avoid_provider_id:
+            reasons.append("avoided")
+        score = scoring.score(features_of(row, order=order), weights)
+        result.append(AuditRow(provider=row, reasons=reasons, score=score))
+    return result
+
+
+@dataclass(frozen=True)
+class RecommendationCard:
+    """What the customer sees of one recommended provider."""
+
+    recommendation: Recommendation
+    provider: Provider
+    score: scoring.Score
+    reasons: list[scoring.Reason]
+    price: object  # Decimal in settings.CURRENCY
+    reviews: list[dict]
+
+
+def recommendation_cards(order: Order) -> list[RecommendationCard]:
+    """The shown round as cards, reasons in the active language. A fixed number of queries:
+    the round (at most three) and the order's price inputs, however many candidates exist."""
+    cards = []
+    for recommendation in recommendations_shown(order):
+        provider = recommendation.provider
+        score = scoring.Score.from_dict(recommendation.score)
+        cards.append(
+            RecommendationCard(
+                recommendation=recommendation,
+                provider=provider,
+                score=score,
+                reasons=score.reasons(service_name=_(order.service_type.name), limit=4),
+                price=price_for_tier(order, provider.tier),
+                reviews=list(provider.recent_reviews or [])[:3],
+            )
+        )
+    return cards
+
+
+def orders_for_choosing(*, customer):
+    """The customer's own orders with what the recommendation page needs."""
+    return (
+        Order.objects.filter(customer=customer)
+        .select_related("service_type", "area", "provider__user", "price_book")
+        .prefetch_related("options")
+    )
+
+
+def choice_awaiting_offer(order: Order) -> bool:
+    """The customer chose a provider and the task has not made the offer yet."""
+    return (
+        Recommendation.objects.filter(order=order, status=RecommendationStatus.CHOSEN)
+        .exclude(provider__in=Offer.objects.filter(order=order).values("provider"))
+        .exists()
     )

@@ -17,9 +17,14 @@ logger = logging.getLogger(__name__)
     max_retries=5,
     acks_late=True,
 )
-def match_order_task(order_id: int) -> int | None:
-    offer = services.offer_to_next_candidate(order_id=order_id)
-    return offer.pk if offer else None
+def match_order_task(order_id: int) -> str | None:
+    """The next matching step for the order (services.advance_matching); safe to run twice."""
+    outcome = services.advance_matching(order_id=order_id)
+    if outcome is None:
+        return None
+    if isinstance(outcome, list):
+        return f"recommended {len(outcome)}"
+    return f"offer {outcome.pk}"
 
 
 @shared_task
@@ -40,3 +45,25 @@ def sweep_unmatched_orders_task() -> int:
 def enqueue_match(order_id: int) -> None:
     """Queue the match; if the broker is down, the order waits for the sweep."""
     delay_or_log(match_order_task, order_id)
+
+
+def _batch_failed(task, exc, task_id, args, kwargs, einfo):
+    from .batch_services import fail_batch
+
+    fail_batch(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+    acks_late=True,
+    on_failure=_batch_failed,
+)
+def run_batch_task(run_id: int) -> str | None:
+    """An operator's batch assignment (matching/batch_services.py); safe to run twice."""
+    from .batch_services import run_batch
+
+    run = run_batch(run_id=run_id)
+    return run.status if run else None

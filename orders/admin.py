@@ -3,13 +3,17 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.db.models import Case, Max, When
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import action_with_reason
 from providers.admin.actions import action_with_form
 
-from . import services
+from . import (
+    admin_catalogue,  # noqa: F401  the catalogue and the price book
+    admin_recurring,  # noqa: F401  recurring series
+    services,
+)
 from .models import (
     BalanceEntry,
     ClaimStatus,
@@ -19,16 +23,8 @@ from .models import (
     GuaranteeClaim,
     Order,
     OrderEvent,
-    ServiceType,
+    OrderOption,
 )
-
-
-@admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "base_price", "price_per_sqm", "minimum_price", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name", "code")
-    filter_horizontal = ("required_skills",)
 
 
 class OrderEventInline(admin.TabularInline):
@@ -36,6 +32,19 @@ class OrderEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ("at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderOptionInline(admin.TabularInline):
+    """Options as booked, with the price then: part of the frozen quote (R-ORD-2)."""
+
+    model = OrderOption
+    extra = 0
+    can_delete = False
+    fields = ("option", "name", "price", "extra_minutes")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -66,9 +75,13 @@ class OrderAdmin(admin.ModelAdmin):
         "service_type",
         "area",
         "home_area_sqm",
+        "hours",
+        "difficulty",
         "status",
         "price",
         "currency",
+        "price_book",
+        "price_breakdown_display",
         "starts_at",
         "ends_at",
         "provider",
@@ -80,8 +93,9 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
         "status_changed_at",
         "completed_at",
+        "matching_audit",
     )
-    inlines = [OrderEventInline]
+    inlines = [OrderOptionInline, OrderEventInline]
     actions = [
         action_with_reason(
             name="retry_matching",
@@ -95,9 +109,24 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
 
+    @admin.display(description=_("price breakdown"))
+    def price_breakdown_display(self, obj):
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((line.label, line.amount) for line in obj.price_breakdown)
+        )
+
     @admin.display(description=_("customer phone"), ordering="customer__phone")
     def customer_phone(self, obj):
         return obj.customer.phone
+
+    @admin.display(description=_("matching"))
+    def matching_audit(self, obj):
+        # A link by URL name: orders may not import matching.
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("matching:candidates", args=[obj.pk]),
+            _("Candidates and assignment by hand"),
+        )
 
     def has_add_permission(self, request):
         return False
@@ -317,3 +346,9 @@ class ContractTemplateAdmin(admin.ModelAdmin):
         if obj is not None and contract_template_is_used(obj):
             return False
         return super().has_delete_permission(request, obj)
+
+
+# The person cared for, the arrival check-in and the completion report (R-ORD-1, R-ORD-6).
+from .admin_execution import extend_order_admin  # noqa: E402
+
+extend_order_admin(OrderAdmin)

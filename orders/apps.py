@@ -6,7 +6,26 @@ class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
     staff_permissions = {
-        "support": ["view_order", "view_orderevent", "view_servicetype"],
-        "quality": ["view_order", "view_orderevent"],
+        "support": [
+            "view_order",
+            "view_orderevent",
+            "view_servicetype",
+            # Recurring series: support pauses, resumes and ends them for callers (with reasons).
+            "view_recurringseries",
+            "change_recurringseries",
+            "view_seriesoccurrence",
+            "view_seriesevent",
+            "view_seriesagreement",
+            # R-ORD-1, R-ORD-6: the person cared for (each read logged), check-ins and reports.
+            "view_carerecipient",
+            "view_arrivalcheckin",
+            "view_completionreport",
+        ],
+        "quality": [
+            "view_order",
+            "view_orderevent",
+            "view_arrivalcheckin",
+            "view_completionreport",
+        ],
         "vetting": ["view_servicetype"],
     }

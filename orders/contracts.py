@@ -14,7 +14,6 @@ second save; the admin shows them read-only).
 """
 
 import hashlib
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +28,7 @@ from providers.services.commitment import names_match
 
 from .models import Contract, ContractParty, ContractSignature, ContractTemplate, Order
 from .models import OrderStatus as S
+from .money import format_amount, format_money
 from .services import OrderError
 
 USER_AGENT_MAX = ContractSignature._meta.get_field("user_agent").max_length
@@ -65,10 +65,6 @@ def current_template(language: str | None) -> ContractTemplate:
         return ContractTemplate.objects.get(version=1, language=language)
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-
-
 def render_contract(template: ContractTemplate, order: Order) -> str:
     """The contract's exact text for `order`, in the template's language."""
     with translation.override(template.language), timezone.override(settings.TIME_ZONE):
@@ -82,7 +78,18 @@ def render_contract(template: ContractTemplate, order: Order) -> str:
             "starts_at": timezone.localtime(order.starts_at),
             "ends_at": timezone.localtime(order.ends_at),
             "time_zone": settings.TIME_ZONE,
-            "price": _money(order.price),
+            # The amount alone (templates add the currency code) and with the currency's name.
+            "price": format_amount(order.price, order.currency, template.language),
+            "price_money": format_money(order.price, order.currency, template.language),
+            # R-ORD-2: the options and price lines frozen on the order, in this language.
+            "option_names": [_(chosen.name) for chosen in order.options.all()],
+            "price_lines": [
+                {
+                    "label": line.label,
+                    "amount": format_money(line.amount, order.currency, template.language),
+                }
+                for line in order.price_breakdown
+            ],
             "generated_on": timezone.localdate(),
             "free_cancellation_hours": settings.FREE_CANCELLATION_HOURS,
             "late_cancellation_fee_percent": settings.LATE_CANCELLATION_FEE_PERCENT,
@@ -116,6 +123,11 @@ def generate_contract(*, order: Order) -> Contract:
         text=text,
         text_sha256=text_sha256(text),
     )
+    from .recurring import sign_under_standing_agreement  # recurring builds on this module
+
+    # An occurrence of a recurring series with a standing agreement is signed by the customer
+    # under that agreement; the provider still signs it.
+    sign_under_standing_agreement(contract=contract)
     contract_id = contract.pk
     transaction.on_commit(lambda: _tell_parties_contract_ready(contract_id))
     return contract
@@ -126,6 +138,12 @@ def _tell_parties_contract_ready(contract_id: int) -> None:
         "order__customer", "order__provider__user", "order__service_type"
     ).get(pk=contract_id)
     order = contract.order
+    # Signed already by a recurring series' standing agreement: say so instead of "sign it".
+    agreements = dict(
+        contract.signatures.filter(standing_agreement__isnull=False).values_list(
+            "party", "standing_agreement_id"
+        )
+    )
     for party, user in (
         (ContractParty.CUSTOMER, order.customer),
         (ContractParty.PROVIDER, order.provider.user),
@@ -133,7 +151,12 @@ def _tell_parties_contract_ready(contract_id: int) -> None:
         notify_user(
             user=user,
             template="orders/notifications/contract_ready",
-            context={"order": order, "contract": contract, "party": party},
+            context={
+                "order": order,
+                "contract": contract,
+                "party": party,
+                "standing_agreement": agreements.get(party),
+            },
         )
 
 

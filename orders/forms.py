@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from providers.models import ServiceArea
 
 from . import scheduling
-from .models import SavedAddress
+from .forms_care import CareIntakeMixin
+from .forms_catalogue import CatalogueIntakeMixin
+from .models import SavedAddress, ServiceOption
+from .pricing import quote_for
 from .selectors import bookable_service_types
 from .services import MAX_HOME_AREA_SQM, BookingRequest, validate_booking
 
@@ -17,7 +20,7 @@ from .services import MAX_HOME_AREA_SQM, BookingRequest, validate_booking
 START_TIMES = scheduling.START_TIMES
 
 # Changing one of these reloads the start times that someone is free for (htmx).
-TIME_INPUTS = ("service_type", "area", "day", "home_area_sqm")
+TIME_INPUTS = ("service_type", "area", "day", "home_area_sqm", "hours", "options")
 
 
 # Picking a saved address fills the address and area fields (and reloads the start times).
@@ -39,7 +42,7 @@ class SavedAddressSelect(forms.Select):
         return option
 
 
-class BookingForm(forms.Form):
+class BookingForm(CatalogueIntakeMixin, CareIntakeMixin, forms.Form):
     saved_address = forms.ModelChoiceField(
         label=_("Saved address"),
         queryset=SavedAddress.objects.none(),
@@ -88,6 +91,7 @@ class BookingForm(forms.Form):
         # Catalogue names are stored in English and translated like any message.
         for name in ("service_type", "area"):
             self.fields[name].label_from_instance = lambda obj: gettext(obj.name)
+        self._init_catalogue()  # options, condition, hours (R-ORD-2)
         saved = (
             customer.saved_addresses.select_related("area")
             if customer is not None and customer.pk
@@ -108,6 +112,7 @@ class BookingForm(forms.Form):
                     "hx-include": include,
                 }
             )
+        self._init_care()  # the person cared for, for services that ask (R-ORD-1)
 
     def _fill_from_saved_address(self, saved):
         """Without JavaScript: a saved address picked and no address typed means that one."""
@@ -123,6 +128,7 @@ class BookingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_care(cleaned)
         if self.errors:
             return cleaned
         booking = self.booking_request()
@@ -151,8 +157,9 @@ class BookingForm(forms.Form):
             address=data["address"],
             day=data["day"],
             start=data["start"],
-            home_area_sqm=data["home_area_sqm"],
+            home_area_sqm=data.get("home_area_sqm"),
             notes=data.get("notes", ""),
+            **self.catalogue_request(),
         )
 
 
@@ -162,10 +169,29 @@ class StartTimesForm(forms.Form):
     service_type = forms.ModelChoiceField(queryset=bookable_service_types())
     area = forms.ModelChoiceField(queryset=ServiceArea.objects.filter(is_active=True))
     day = forms.DateField()
-    home_area_sqm = forms.IntegerField(min_value=1, max_value=MAX_HOME_AREA_SQM)
+    home_area_sqm = forms.IntegerField(min_value=1, max_value=MAX_HOME_AREA_SQM, required=False)
+    hours = forms.IntegerField(min_value=1, max_value=24, required=False)
+    options = forms.ModelMultipleChoiceField(queryset=ServiceOption.objects.all(), required=False)
 
-    def available_times(self) -> list[time]:
-        return scheduling.available_start_times(**self.cleaned_data)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].queryset = bookable_service_types()
+
+    def available_times(self) -> list[time] | None:
+        """None while the job cannot be priced yet (the full list is offered then)."""
+        data = self.cleaned_data
+        try:
+            duration = quote_for(
+                service_type=data["service_type"],
+                home_area_sqm=data.get("home_area_sqm"),
+                hours=data.get("hours"),
+                options=list(data.get("options") or ()),
+            ).duration
+        except ValidationError:
+            return None
+        return scheduling.available_start_times(
+            service_type=data["service_type"], area=data["area"], day=data["day"], duration=duration
+        )
 
 
 class CancelForm(forms.Form):

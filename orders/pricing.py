@@ -1,42 +1,319 @@
-"""Quotes are computed here and only here, on the server, from the catalogue."""
+"""Quotes are computed here and only here, on the server, from the current price book (R-ORD-2).
+
+A quote's price is a list of lines, each rounded to whole currency units, and their sum:
+
+    base        base price + rate x quantity (m² of the home, or hours), at least the minimum
+    difficulty  base x (difficulty multiplier - 1)        (light is a discount, heavy a surcharge)
+    tier        (base + difficulty) x (tier multiplier - 1)   (the provider's qualification)
+    option      each chosen option's price in the price book
+
+The job's length: minutes per m² x area (bounded by the service's shortest and longest job), or
+the hours booked (which must lie within those bounds); options add their extra minutes; the whole
+is rounded up to half-hour slots.
+"""
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import ServiceType
+from providers.models import ProviderTier
+
+from .models import (
+    Difficulty,
+    PriceBook,
+    PriceRule,
+    PricingUnit,
+    ServiceOption,
+    ServiceType,
+)
 
 SLOT_MINUTES = 30
+WHOLE_UNIT = Decimal("1")
+
+
+class PricingError(ValidationError):
+    """The request cannot be priced; messages are keyed by field for forms and the API."""
+
+
+def _round(amount: Decimal) -> Decimal:
+    return amount.quantize(WHOLE_UNIT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """One line of a price breakdown. `code` is the option code, difficulty or tier."""
+
+    kind: str  # "base" | "minimum" | "difficulty" | "tier" | "option"
+    amount: Decimal
+    code: str = ""
+    name: str = ""
+    quantity: int | None = None
+    unit: str = ""
+    multiplier: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        """The line's description in the active language."""
+        if self.kind == "minimum":
+            return _("Minimum price")
+        if self.kind == "base":
+            if self.unit == PricingUnit.PER_HOUR:
+                return _("Service, %(hours)s h") % {"hours": self.quantity}
+            return _("Service, %(area)s m²") % {"area": self.quantity}
+        if self.kind == "difficulty":
+            return _("Condition of the home: %(condition)s (\u00d7%(multiplier)s)") % {
+                "condition": _label(Difficulty, self.code),
+                "multiplier": self.multiplier,
+            }
+        if self.kind == "tier":
+            return _("Provider tier: %(tier)s (\u00d7%(multiplier)s)") % {
+                "tier": _label(ProviderTier, self.code),
+                "multiplier": self.multiplier,
+            }
+        return _(self.name)  # catalogue names are stored in English, translated as messages
+
+    def to_json(self) -> dict:
+        data = {"kind": self.kind, "amount": str(self.amount)}
+        for key in ("code", "name", "quantity", "unit"):
+            if getattr(self, key) not in ("", None):
+                data[key] = getattr(self, key)
+        if self.multiplier is not None:
+            data["multiplier"] = str(self.multiplier)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PriceLine":
+        multiplier = data.get("multiplier")
+        return cls(
+            kind=data["kind"],
+            amount=Decimal(data["amount"]),
+            code=data.get("code", ""),
+            name=data.get("name", ""),
+            quantity=data.get("quantity"),
+            unit=data.get("unit", ""),
+            multiplier=None if multiplier is None else Decimal(multiplier),
+        )
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)
 class Quote:
     service_type: ServiceType
-    home_area_sqm: int
+    price_book: PriceBook
+    home_area_sqm: int | None
+    hours: int | None
+    difficulty: str
+    tier: str
+    options: tuple[ServiceOption, ...]
+    lines: tuple[PriceLine, ...]
     price: Decimal
     currency: str
     duration: timedelta
+    option_prices: dict = field(default_factory=dict)  # option pk -> price
 
     @property
     def minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
+    @property
+    def difficulty_label(self) -> str:
+        return _label(Difficulty, self.difficulty)
 
-def quote_for(*, service_type: ServiceType, home_area_sqm: int) -> Quote:
-    area = Decimal(home_area_sqm)
-    price = service_type.base_price + service_type.price_per_sqm * area
-    price = max(price, service_type.minimum_price).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    minutes = float(service_type.minutes_per_sqm * area)
-    minutes = min(max(minutes, service_type.minimum_minutes), service_type.maximum_minutes)
+    def lines_json(self) -> list[dict]:
+        return [line.to_json() for line in self.lines]
+
+
+def current_price_book() -> PriceBook | None:
+    return PriceBook.objects.current()
+
+
+def rule_for(service_type: ServiceType, price_book: PriceBook | None = None) -> PriceRule:
+    """The service's rule in `price_book` (default: the current version); PricingError if none."""
+    rules = PriceRule.objects.filter(service_type=service_type).select_related("price_book")
+    if price_book is not None:
+        rule = rules.filter(price_book=price_book).first()
+    else:  # one query: the current version's rule
+        current = (
+            PriceBook.objects.published()
+            .filter(valid_from__lte=timezone.now())
+            .order_by("-valid_from", "-number")
+            .values("pk")[:1]
+        )
+        rule = rules.filter(price_book=Subquery(current)).first()
+    if rule is None:
+        raise PricingError(
+            {"service_type": _("This service has no price at the moment; please call us.")}
+        )
+    return rule
+
+
+def pricing_units() -> dict[int, str]:
+    """Service type id -> how it is priced now (per_sqm or per_hour), for forms."""
+    book = current_price_book()
+    if book is None:
+        return {}
+    return dict(book.rules.values_list("service_type_id", "unit"))
+
+
+def _price_lines(
+    *,
+    rule: PriceRule,
+    quantity: int,
+    difficulty: str,
+    tier: str,
+    option_lines: Iterable[PriceLine],
+) -> list[PriceLine]:
+    work = rule.base_price + rule.rate * Decimal(quantity)
+    lines = []
+    if work < rule.minimum_price:
+        lines.append(PriceLine(kind="minimum", amount=_round(rule.minimum_price)))
+    else:
+        lines.append(PriceLine(kind="base", amount=_round(work), quantity=quantity, unit=rule.unit))
+    base = lines[0].amount
+    d = rule.difficulty_multiplier(difficulty)
+    if d != 1:
+        lines.append(
+            PriceLine(
+                kind="difficulty", amount=_round(base * (d - 1)), code=difficulty, multiplier=d
+            )
+        )
+    t = rule.tier_multiplier(tier)
+    if t != 1:
+        subtotal = sum((line.amount for line in lines), Decimal("0"))
+        lines.append(
+            PriceLine(kind="tier", amount=_round(subtotal * (t - 1)), code=tier, multiplier=t)
+        )
+    lines.extend(option_lines)
+    return lines
+
+
+def quote_for(
+    *,
+    service_type: ServiceType,
+    home_area_sqm: int | None = None,
+    hours: int | None = None,
+    options: Sequence[ServiceOption] = (),
+    difficulty: str = Difficulty.NORMAL,
+    tier: str | None = None,
+    price_book: PriceBook | None = None,
+) -> Quote:
+    """Price and length of a job from the current price book (or `price_book`).
+
+    `tier` defaults to the service's minimum tier: orders are priced at the base tier and
+    `price_for_tier` tells what a more qualified provider would cost. Raises PricingError.
+    """
+    rule = rule_for(service_type, price_book)
+    errors = {}
+    if difficulty not in Difficulty.values:
+        errors["difficulty"] = _("Choose the condition of the home.")
+    tier = tier or service_type.minimum_tier
+    if tier not in ProviderTier.values:
+        errors["tier"] = _("Unknown qualification tier.")
+    options = list(dict.fromkeys(options))  # the same option twice counts once
+    option_lines, option_prices = [], {}
+    for option in options:
+        price = rule.option_price(option.code)
+        if option.service_type_id != service_type.pk or not option.is_active:
+            errors["options"] = _("“%(option)s” cannot be added to this service.") % {
+                "option": option.name
+            }
+        elif price is None:
+            errors["options"] = _("“%(option)s” has no price at the moment.") % {
+                "option": option.name
+            }
+        else:
+            option_prices[option.pk] = _round(price)
+            option_lines.append(
+                PriceLine(kind="option", amount=_round(price), code=option.code, name=option.name)
+            )
+    if rule.unit == PricingUnit.PER_HOUR:
+        quantity = hours
+        low, high = service_type.minimum_minutes, service_type.maximum_minutes
+        if not hours or hours <= 0:
+            errors["hours"] = _("Enter the number of hours.")
+        elif not low <= hours * 60 <= high:
+            errors["hours"] = _("Book from %(low)s to %(high)s hours.") % {
+                "low": math.ceil(low / 60),
+                "high": high // 60,
+            }
+        minutes = (hours or 0) * 60
+    else:
+        quantity = home_area_sqm
+        if not home_area_sqm or home_area_sqm <= 0:
+            errors["home_area_sqm"] = _("Enter the home area in square metres.")
+        minutes = float(rule.minutes_per_sqm * Decimal(home_area_sqm or 0))
+        minutes = min(max(minutes, service_type.minimum_minutes), service_type.maximum_minutes)
+    if errors:
+        raise PricingError(errors)
+    lines = _price_lines(
+        rule=rule, quantity=quantity, difficulty=difficulty, tier=tier, option_lines=option_lines
+    )
+    minutes += sum(option.extra_minutes for option in options)
     # Jobs take whole half-hour slots.
     minutes = math.ceil(minutes / SLOT_MINUTES) * SLOT_MINUTES
     return Quote(
         service_type=service_type,
+        price_book=rule.price_book,
         home_area_sqm=home_area_sqm,
-        price=price,
+        hours=hours if rule.unit == PricingUnit.PER_HOUR else None,
+        difficulty=difficulty,
+        tier=tier,
+        options=tuple(options),
+        lines=tuple(lines),
+        price=sum((line.amount for line in lines), Decimal("0")),
         currency=settings.CURRENCY,
         duration=timedelta(minutes=minutes),
+        option_prices=option_prices,
     )
+
+
+def price_for_tier(order, tier: str) -> Decimal:
+    """What `order` costs if a provider of `tier` does it (for matching's recommendations).
+
+    Uses the order's frozen price book version, quantity, condition and option prices, so a
+    newer price book never changes it. An order booked before the price book (no version) keeps
+    its price. `tier` is a providers.models.ProviderTier value.
+    """
+    return prices_by_tier(order)[tier]
+
+
+def prices_by_tier(order) -> dict[str, Decimal]:
+    """price_for_tier for every tier at once (two queries), e.g. for a list of candidates."""
+    if order.price_book_id is None:
+        return dict.fromkeys(ProviderTier.values, order.price)
+    rule = rule_for(order.service_type, order.price_book)
+    quantity = order.hours if rule.unit == PricingUnit.PER_HOUR else order.home_area_sqm
+    option_lines = [
+        PriceLine(kind="option", amount=chosen.price, name=chosen.name)
+        for chosen in order.options.all()
+    ]
+    return {
+        tier: sum(
+            (
+                line.amount
+                for line in _price_lines(
+                    rule=rule,
+                    quantity=quantity or 0,
+                    difficulty=order.difficulty,
+                    tier=tier,
+                    option_lines=option_lines,
+                )
+            ),
+            Decimal("0"),
+        )
+        for tier in ProviderTier.values
+    }

@@ -45,9 +45,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from providers.models import Provider, ServiceArea, TimeOff, WorkingHours
+from providers.models import (
+    Provider,
+    ProviderStatus,
+    ProviderTier,
+    ServiceArea,
+    TimeOff,
+    WorkingHours,
+)
 from providers.selectors import bookable_providers
 
+from .geo import area_point, within_travel_radius
 from .models import BLOCKING_STATUSES, Order, OrderStatus, ServiceType
 from .pricing import quote_for
 
@@ -62,6 +70,14 @@ WORKLOAD_STATUSES = (*BLOCKING_STATUSES, OrderStatus.COMPLETED)
 
 def gap_between_jobs() -> timedelta:
     return timedelta(minutes=max(settings.TRAVEL_BUFFER_MINUTES, settings.MIN_REST_MINUTES))
+
+
+def day_hours_limit(duration: timedelta) -> timedelta:
+    """The most a provider may work in one local day once this job is counted.
+
+    MAX_WORK_HOURS_PER_DAY, except that a single job longer than that (a day of elderly care
+    runs 8-12 h, R-ORD-6) may still be booked, but only on a day with no other work."""
+    return max(timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY), duration)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -119,13 +135,40 @@ def with_workload(providers, *, starts_at: datetime, exclude_order_id=None):
     )
 
 
+def qualified_providers(service_type: ServiceType):
+    """Bookable providers (on probation only when MATCHING_INCLUDE_PROBATION) of the service's
+    minimum qualification tier or higher (R-MAT-1). Skills are checked by the callers."""
+    providers = bookable_providers()
+    if not settings.MATCHING_INCLUDE_PROBATION:
+        providers = providers.exclude(status=ProviderStatus.PROBATION)
+    tiers = [tier for tier in ProviderTier.values if service_type.accepts_tier(tier)]
+    return providers.filter(tier__in=tiers)
+
+
+def serving(providers, *, area: ServiceArea, point: tuple[float, float] | None = None):
+    """Those of `providers` who serve the area, or live within their travel radius of the job's
+    point (the order's coordinates, else the area's centre; orders/geo.py)."""
+    point = point if point is not None else area_point(area)
+    area_members = Provider.areas.through.objects.filter(servicearea_id=area.pk)
+    if point is None:
+        return providers.filter(Exists(area_members.filter(provider_id=OuterRef("pk"))))
+    # A UNION of two indexed lookups, rather than an OR, which would scan every provider.
+    nearby = Provider.objects.filter(within_travel_radius(point)).order_by().values("pk")
+    return providers.filter(pk__in=area_members.order_by().values("provider_id").union(nearby))
+
+
 def eligible_providers(
-    *, service_type: ServiceType, area: ServiceArea, starts_at: datetime, ends_at: datetime
+    *,
+    service_type: ServiceType,
+    area: ServiceArea,
+    starts_at: datetime,
+    ends_at: datetime,
+    point: tuple[float, float] | None = None,
 ):
     """Providers who may be given the job [starts_at, ends_at): one query, no Python loop.
 
     Annotated with `day_hours` and `week_hours` (their workload before this job), so callers
-    can rank by load. Unordered.
+    can rank by load. Unordered. `point` is where the job is (see `serving`).
     """
     local_start = timezone.localtime(starts_at)
     local_end = timezone.localtime(ends_at)
@@ -135,9 +178,6 @@ def eligible_providers(
     )
     skills_held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
     missing_skill = skills_needed.exclude(skill_id__in=skills_held.values("skill_id"))
-    serves_area = Provider.areas.through.objects.filter(
-        provider_id=OuterRef("pk"), servicearea_id=area.pk
-    )
     works_then = WorkingHours.objects.filter(
         provider=OuterRef("pk"),
         weekday=local_start.weekday(),
@@ -151,14 +191,14 @@ def eligible_providers(
     )
     busy_then = clashing_jobs(provider_ref=OuterRef("pk"), starts_at=starts_at, ends_at=ends_at)
     providers = (
-        bookable_providers()
-        .filter(Exists(serves_area), Exists(works_then))
+        serving(qualified_providers(service_type), area=area, point=point)
+        .filter(Exists(works_then))
         .exclude(Exists(missing_skill))
         .exclude(Exists(off_then))
         .exclude(Exists(busy_then))
     )
     return with_workload(providers, starts_at=starts_at).filter(
-        day_hours__lte=timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY) - duration,
+        day_hours__lte=day_hours_limit(duration) - duration,
         week_hours__lte=timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration,
     )
 
@@ -204,11 +244,11 @@ def schedule_problem(
         return ScheduleProblem("busy", _("This provider is already booked at that time."))
     if row["off"]:
         return ScheduleProblem("time_off", _("This provider is on time off that day."))
-    if row["day_hours"] + duration > timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY):
+    if row["day_hours"] + duration > day_hours_limit(duration):
         return ScheduleProblem(
             "day_hours",
             _("This job would take the provider over %(hours)s working hours that day.")
-            % {"hours": settings.MAX_WORK_HOURS_PER_DAY},
+            % {"hours": f"{day_hours_limit(duration).total_seconds() / 3600:g}"},
         )
     if row["week_hours"] + duration > timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK):
         return ScheduleProblem(
@@ -219,10 +259,19 @@ def schedule_problem(
     return None
 
 
-def bookable_start_times(*, service_type: ServiceType, day: date, home_area_sqm: int, times):
+def bookable_start_times(
+    *,
+    service_type: ServiceType,
+    day: date,
+    home_area_sqm: int | None = None,
+    times,
+    duration: timedelta | None = None,
+):
     """The local start datetimes among `times` on `day` that the booking rules allow: within
-    the lead time and the booking horizon, ending the same day. No query."""
-    duration = quote_for(service_type=service_type, home_area_sqm=home_area_sqm).duration
+    the lead time and the booking horizon, ending the same day. No query when `duration` (the
+    quote's, options included) is given; otherwise a plain quote for the home area."""
+    if duration is None:
+        duration = quote_for(service_type=service_type, home_area_sqm=home_area_sqm).duration
     now = timezone.now()
     earliest = now + timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES)
     latest = now + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
@@ -260,7 +309,7 @@ def is_free(schedule: DaySchedule, *, starts_at: datetime, ends_at: datetime, ga
             return False
     duration = ends_at - starts_at
     return (
-        schedule.day_hours <= timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY) - duration
+        schedule.day_hours <= day_hours_limit(duration) - duration
         and schedule.week_hours <= timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration
     )
 
@@ -274,15 +323,11 @@ def day_schedules(*, service_type: ServiceType, area: ServiceArea, day: date):
     )
     skills_held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
     missing_skill = skills_needed.exclude(skill_id__in=skills_held.values("skill_id"))
-    serves_area = Provider.areas.through.objects.filter(
-        provider_id=OuterRef("pk"), servicearea_id=area.pk
-    )
     off_that_day = TimeOff.objects.filter(
         provider=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
     )
     providers = (
-        bookable_providers()
-        .filter(Exists(serves_area))
+        serving(qualified_providers(service_type), area=area)
         .exclude(Exists(missing_skill))
         .exclude(Exists(off_that_day))
     )
@@ -336,15 +381,20 @@ def available_start_times(
     service_type: ServiceType,
     area: ServiceArea,
     day: date,
-    home_area_sqm: int,
+    home_area_sqm: int | None = None,
     times=START_TIMES,
+    duration: timedelta | None = None,
 ) -> list[time]:
     """The booking form's start times on the local `day` at which at least one provider can
     take the job. At most three queries, however many providers and start times there are
     (none when no time is bookable): the day's schedules are read once (day_schedules) and each
     start time is decided in Python (is_free), with the same rules as eligible_providers."""
     candidates = bookable_start_times(
-        service_type=service_type, day=day, home_area_sqm=home_area_sqm, times=times
+        service_type=service_type,
+        day=day,
+        home_area_sqm=home_area_sqm,
+        times=times,
+        duration=duration,
     )
     if not candidates:
         return []

@@ -1,8 +1,25 @@
-from .models import Order, ServiceType
+from django.db.models import Subquery
+from django.utils import timezone
+
+from .models import Order, PriceBook, ServiceType
 
 
 def bookable_service_types():
-    return ServiceType.objects.filter(is_active=True)
+    """Active services, not in a hidden category, priced in the current price book (R-ORD-2).
+    The current version is found by a subquery as of the call: forms and serializers call this
+    again for each instance so a newly published version counts at once."""
+    current = (
+        PriceBook.objects.published()
+        .filter(valid_from__lte=timezone.now())
+        .order_by("-valid_from", "-number")
+        .values("pk")[:1]
+    )
+    return (
+        ServiceType.objects.filter(is_active=True, price_rules__price_book=Subquery(current))
+        .exclude(category__is_active=False)
+        .select_related("category")
+        .order_by("category__ordering", "category__name", "name")
+    )
 
 
 def orders_for_customer(*, customer):

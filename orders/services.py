@@ -16,6 +16,7 @@ from accounts.notifications import notify_user
 from providers.models import Provider, ServiceArea, WorkingHours
 
 from . import notifications, scheduling
+from .care import CareDetails, care_details_of, create_care_recipient, validate_care
 from .models import (
     BalanceEntry,
     Channel,
@@ -23,6 +24,7 @@ from .models import (
     GuaranteeClaim,
     Order,
     OrderEvent,
+    OrderOption,
     SavedAddress,
     ServiceType,
 )
@@ -31,9 +33,10 @@ from .pricing import Quote, quote_for
 from .signals import order_completed, order_requested
 
 ALLOWED_TRANSITIONS = {
-    S.REQUESTED: {S.OFFERED, S.NO_PROVIDER, S.CANCELLED},
+    # -> confirmed from requested or no_provider: an operator assigns by hand (matching).
+    S.REQUESTED: {S.OFFERED, S.NO_PROVIDER, S.CANCELLED, S.CONFIRMED},
     S.OFFERED: {S.CONFIRMED, S.REQUESTED, S.NO_PROVIDER, S.CANCELLED},
-    S.NO_PROVIDER: {S.REQUESTED, S.CANCELLED},
+    S.NO_PROVIDER: {S.REQUESTED, S.CANCELLED, S.CONFIRMED},
     # -> requested: rescheduled to a time the assigned provider is not free (reschedule_order).
     S.CONFIRMED: {S.IN_PROGRESS, S.CANCELLED, S.REQUESTED},
     S.IN_PROGRESS: {S.COMPLETED},
@@ -63,8 +66,13 @@ class BookingRequest:
     address: str
     day: date
     start: time
-    home_area_sqm: int
+    home_area_sqm: int | None
     notes: str = ""
+    # R-ORD-2: per-hour services are booked by hours; options are ServiceOption objects and are
+    # checked against the service; difficulty is the home's condition (pricebook.Difficulty).
+    hours: int | None = None
+    options: tuple = ()
+    difficulty: str = "normal"
 
 
 def validate_booking(request: BookingRequest) -> tuple[Quote, datetime, datetime]:
@@ -77,7 +85,7 @@ def validate_booking(request: BookingRequest) -> tuple[Quote, datetime, datetime
         errors["service_type"] = _("This service is not offered at the moment.")
     if not request.area.is_active:
         errors["area"] = _("We do not serve this area yet.")
-    if not 0 < request.home_area_sqm <= MAX_HOME_AREA_SQM:
+    if request.home_area_sqm is not None and not 0 < request.home_area_sqm <= MAX_HOME_AREA_SQM:
         errors["home_area_sqm"] = _("Enter the home area in square metres, from 1 to %(max)s.") % {
             "max": MAX_HOME_AREA_SQM
         }
@@ -86,9 +94,24 @@ def validate_booking(request: BookingRequest) -> tuple[Quote, datetime, datetime
     if errors:
         raise ValidationError(errors)
 
-    quote = quote_for(service_type=request.service_type, home_area_sqm=request.home_area_sqm)
-    starts_at = timezone.make_aware(datetime.combine(request.day, request.start))
-    ends_at = starts_at + quote.duration
+    quote = quote_for(
+        service_type=request.service_type,
+        home_area_sqm=request.home_area_sqm,
+        hours=request.hours,
+        options=request.options,
+        difficulty=request.difficulty,
+    )
+    starts_at, ends_at = validate_time(
+        day=request.day, start=request.start, duration=quote.duration
+    )
+    return quote, starts_at, ends_at
+
+
+def validate_time(*, day: date, start: time, duration: timedelta) -> tuple[datetime, datetime]:
+    """Check a job of `duration` may start then: lead time, booking horizon, same-day end."""
+    errors = {}
+    starts_at = timezone.make_aware(datetime.combine(day, start))
+    ends_at = starts_at + duration
     now = timezone.now()
     if starts_at < now + timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES):
         errors["day"] = _("Choose a time at least %(minutes)s minutes from now.") % {
@@ -98,11 +121,11 @@ def validate_booking(request: BookingRequest) -> tuple[Quote, datetime, datetime
         errors["day"] = _("Bookings open %(days)s days ahead.") % {
             "days": settings.BOOKING_MAX_DAYS_AHEAD
         }
-    if timezone.localtime(ends_at).date() != request.day:
+    if timezone.localtime(ends_at).date() != day:
         errors["start"] = _("The job must end the same day; choose an earlier start.")
     if errors:
         raise ValidationError(errors)
-    return quote, starts_at, ends_at
+    return starts_at, ends_at
 
 
 def _record(order: Order, from_status: str, to_status: str, actor, reason: str) -> None:
@@ -136,6 +159,7 @@ BOOKED_REASONS = {
     Channel.WEB: gettext_noop("Booked on the web"),
     Channel.API: gettext_noop("Booked in the mobile app"),
     Channel.PHONE: gettext_noop("Booked by phone"),
+    Channel.RECURRING: gettext_noop("Booked ahead for a recurring series"),
 }
 
 
@@ -148,13 +172,38 @@ def _save_address(*, customer, address: str, area: ServiceArea) -> None:
         saved.save(update_fields=["last_used_at"])  # auto_now: used just now
 
 
+def _freeze_options(order: Order, quote: Quote) -> None:
+    """The chosen options with their name and price at booking time (R-ORD-2)."""
+    OrderOption.objects.bulk_create(
+        [
+            OrderOption(
+                order=order,
+                option=option,
+                name=option.name,
+                price=quote.option_prices[option.pk],
+                extra_minutes=option.extra_minutes,
+            )
+            for option in quote.options
+        ]
+    )
+
+
 @transaction.atomic
 def book_order(
-    *, customer, request: BookingRequest, channel: str = Channel.WEB, taken_by=None
+    *,
+    customer,
+    request: BookingRequest,
+    channel: str = Channel.WEB,
+    taken_by=None,
+    care: CareDetails | None = None,
 ) -> Order:
     """Save a customer's order as requested at the server's price; matching starts on commit.
-    `taken_by` is the operator who took a phone order. The address is saved for next time."""
+    `taken_by` is the operator who took a phone order. The address is saved for next time.
+    `care` describes the person cared for; required (and only kept) when the service asks about
+    them (R-ORD-1), saved encrypted with the order or not at all."""
     quote, starts_at, ends_at = validate_booking(request)
+    if request.service_type.asks_about_person_cared_for:
+        care = validate_care(care)
     order = Order.objects.create(
         customer=customer,
         service_type=request.service_type,
@@ -166,10 +215,17 @@ def book_order(
         ends_at=ends_at,
         price=quote.price,
         currency=quote.currency,
+        price_book=quote.price_book,
+        hours=quote.hours,
+        difficulty=quote.difficulty,
+        price_lines=quote.lines_json(),
         status=S.REQUESTED,
         channel=channel,
         taken_by=taken_by,
     )
+    _freeze_options(order, quote)
+    if request.service_type.asks_about_person_cared_for:
+        create_care_recipient(order=order, details=care)
     _save_address(customer=customer, address=order.address, area=order.area)
     _record(order, "", S.REQUESTED, taken_by or customer, BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
@@ -179,8 +235,9 @@ def book_order(
 
 
 @transaction.atomic
-def mark_offered(*, order: Order, reason: str) -> Order:
-    return _transition(_locked(order), S.OFFERED, actor=None, reason=reason)
+def mark_offered(*, order: Order, reason: str, actor=None) -> Order:
+    """`actor` is the operator whose batch assignment made the offer; None for matching."""
+    return _transition(_locked(order), S.OFFERED, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -196,9 +253,15 @@ def reopen_for_matching(*, order: Order, actor, reason: str) -> Order:
     return order
 
 
+ACCEPTED_REASON = gettext_noop("Accepted by the provider")
+
+
 @transaction.atomic
-def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
-    """Assign the provider and block their time. Refuses a provider already booked then."""
+def confirm_order(
+    *, order: Order, provider: Provider, actor, reason: str = ACCEPTED_REASON
+) -> Order:
+    """Assign the provider and block their time. Refuses a provider already booked then.
+    `reason` goes to the timeline (an operator assigning by hand gives theirs)."""
     # Lock the provider first, then the order: every confirmation takes them in this order.
     Provider.objects.select_for_update().get(pk=provider.pk)
     order = _locked(order)
@@ -219,7 +282,7 @@ def confirm_order(*, order: Order, provider: Provider, actor) -> Order:
                 order,
                 S.CONFIRMED,
                 actor=actor,
-                reason=gettext_noop("Accepted by the provider"),
+                reason=reason,
                 provider=provider,
                 blocked_until=busy_until,
             )
@@ -241,20 +304,32 @@ def _locked_for_provider(order: Order, provider: Provider) -> Order:
 @transaction.atomic
 def start_job(*, order: Order, provider: Provider) -> Order:
     from .contracts import order_is_fully_signed  # contracts builds on this module
+    from .execution import has_checked_in  # execution builds on this module
 
     order = _locked_for_provider(order, provider)
     if order.status == S.CONFIRMED and not order_is_fully_signed(order):
         raise OrderError(
             _("The job can start only after the customer and you have both signed the contract.")
         )
+    if order.status == S.CONFIRMED and not has_checked_in(order):  # R-ORD-6
+        raise OrderError(_("Check in with the customer on arrival before starting the job."))
     return _transition(
         order, S.IN_PROGRESS, actor=provider.user, reason=gettext_noop("Started on site")
     )
 
 
 @transaction.atomic
-def complete_job(*, order: Order, provider: Provider) -> Order:
+def complete_job(
+    *, order: Order, provider: Provider, summary: str = "", options_done=None
+) -> Order:
+    """Finish a running job with the provider's report (R-ORD-6): `summary` says what was done,
+    `options_done` maps each booked option's code to whether it was done."""
+    from .execution import save_report, validate_report  # execution builds on this module
+
     order = _locked_for_provider(order, provider)
+    draft = None
+    if order.status == S.IN_PROGRESS:  # otherwise _transition refuses, naming the status
+        draft = validate_report(order=order, summary=summary, options_done=options_done)
     order = _transition(
         order,
         S.COMPLETED,
@@ -262,6 +337,7 @@ def complete_job(*, order: Order, provider: Provider) -> Order:
         reason=gettext_noop("Completed by the provider"),
         completed_at=timezone.now(),
     )
+    save_report(order=order, provider=provider, draft=draft)
     order_completed.send(sender=Order, order=order)
     order_id = order.pk
     transaction.on_commit(lambda: notifications.tell_completed(order_id))
@@ -420,17 +496,8 @@ def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str
             )
             % {"hours": settings.FREE_CANCELLATION_HOURS}
         )
-    _quote, starts_at, _ends = validate_booking(
-        BookingRequest(
-            service_type=order.service_type,
-            area=order.area,
-            address=order.address,
-            day=day,
-            start=start,
-            home_area_sqm=order.home_area_sqm,
-            notes=order.notes,
-        )
-    )
+    # The booked length and price stay as they were: only the new time is checked.
+    starts_at, _ends = validate_time(day=day, start=start, duration=order.duration)
     if starts_at == order.starts_at:
         raise OrderError(_("The order is already booked for that time."))
     ends_at = starts_at + order.duration  # the booked length and price stay as they were
@@ -569,23 +636,15 @@ def decide_claim(
     if decision == ClaimDecision.REDO:
         if day is None or start is None:
             raise ClaimError(_("Choose the day and time of the new visit."))
-        _quote, starts_at, _ends = validate_booking(
-            BookingRequest(
-                service_type=order.service_type,
-                area=order.area,
-                address=order.address,
-                day=day,
-                start=start,
-                home_area_sqm=order.home_area_sqm,
-                notes=order.notes,
-            )
-        )
+        starts_at, _ends = validate_time(day=day, start=start, duration=order.duration)
         redo = Order.objects.create(
             customer=order.customer,
             service_type=order.service_type,
             area=order.area,
             address=order.address,
             home_area_sqm=order.home_area_sqm,
+            hours=order.hours,
+            difficulty=order.difficulty,
             notes=order.notes,
             starts_at=starts_at,
             ends_at=starts_at + order.duration,
@@ -596,6 +655,9 @@ def decide_claim(
             taken_by=actor,
             avoid_provider=order.provider,
         )
+        care = care_details_of(order)
+        if care is not None:  # the same person is cared for on the redo (R-ORD-1)
+            create_care_recipient(order=redo, details=care)
         _record(
             redo,
             "",

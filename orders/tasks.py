@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from . import notifications
+from . import notifications, recurring
 from .api.idempotency import purge_expired_keys
 from .models import Order, OrderStatus
 
@@ -49,3 +49,17 @@ def send_day_before_reminders_task() -> int:
                 transaction.on_commit(partial(notifications.tell_day_before, order_id))
                 sent += 1
     return sent
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def create_recurring_orders_task() -> dict:
+    """Hourly: book the dates of every active recurring series in the next
+    RECURRING_HORIZON_DAYS. Safe to run twice or in two workers at once (one row per series and
+    date, the series row locked while its dates are booked)."""
+    run = recurring.create_upcoming_occurrences()
+    return {"booked": run.booked, "skipped": run.skipped}

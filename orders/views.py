@@ -6,10 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import customer_required, provider_required
+from accounts.decorators import customer_required
 
 from . import selectors, services
+from .care import care_recipient_for
 from .forms import BookingForm, CancelForm, ClaimForm, RescheduleForm, StartTimesForm
+from .models import CompletionReport
 
 
 def home(request):
@@ -25,7 +27,11 @@ def book(request):
     if request.method == "POST" and form.is_valid():
         if "confirm" in request.POST:
             try:
-                order = services.book_order(customer=request.user, request=form.booking_request())
+                order = services.book_order(
+                    customer=request.user,
+                    request=form.booking_request(),
+                    care=form.care_details(),
+                )
             except services.ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -79,7 +85,15 @@ def order_detail(request, pk):
     return render(
         request,
         "orders/order_detail.html",
-        {"order": order, "events": events, "cancel_form": CancelForm(), **_change_context(order)},
+        {
+            "order": order,
+            "events": events,
+            "cancel_form": CancelForm(),
+            # What the customer entered about the person cared for, and the provider's report.
+            "care": care_recipient_for(order, request.user),
+            "report": CompletionReport.objects.filter(order=order).first(),
+            **_change_context(order),
+        },
     )
 
 
@@ -100,49 +114,6 @@ def order_cancel(request, pk):
     else:
         messages.error(request, _("Say why the order is cancelled."))
     return redirect("orders:detail", pk=order.pk)
-
-
-def _provider_job(request, pk):
-    return get_object_or_404(selectors.jobs_for_provider(provider=request.user.provider), pk=pk)
-
-
-@provider_required
-@require_POST
-def job_start(request, pk):
-    order = _provider_job(request, pk)
-    try:
-        services.start_job(order=order, provider=request.user.provider)
-    except services.OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Job started. Good luck!"))
-    return redirect("matching:dashboard")
-
-
-@provider_required
-@require_POST
-def job_complete(request, pk):
-    order = _provider_job(request, pk)
-    try:
-        services.complete_job(order=order, provider=request.user.provider)
-    except services.OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Job completed. The customer can now rate it."))
-    return redirect("matching:dashboard")
-
-
-@provider_required
-@require_POST
-def job_on_the_way(request, pk):
-    order = _provider_job(request, pk)
-    try:
-        services.announce_departure(order=order, provider=request.user.provider)
-    except services.OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The customer has been told that you are on the way."))
-    return redirect("matching:dashboard")
 
 
 def _change_context(order):

@@ -92,6 +92,7 @@ def take_order(request):
                 request=booking.booking_request(),
                 channel=Channel.PHONE,
                 taken_by=request.user,
+                care=booking.care_details(),
             )
     except services.ValidationError as error:
         booking.add_error(None, error)

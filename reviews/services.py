@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
-from providers.models import ProviderStatus
+from providers.models import Provider, ProviderStatus
 from providers.services import handle_low_ratings, note_rating_on_probation
 
 from .models import FeedbackCallOutcome, FeedbackCallStatus, ProviderFeedbackCall, Rating
@@ -61,8 +61,32 @@ def rate_order(
             )
     except IntegrityError as exc:  # a second tab submitted at the same moment
         raise RatingError(_("You have already rated this job.")) from exc
+    _summarise_for_matching(rating)
     suspend_if_rated_low(provider=rating.provider)
     return rating
+
+
+RECENT_REVIEWS_KEPT = 3
+
+
+def _summarise_for_matching(rating: Rating) -> None:
+    """Keep what matching ranks and shows without reading ratings (it may not import reviews):
+    the provider's average, count and latest comments, and the customer's score on the order."""
+    Order.objects.filter(pk=rating.order_id).update(customer_rating=rating.average)
+    provider = Provider.objects.select_for_update().get(pk=rating.provider_id)
+    count = provider.rating_count + 1
+    provider.rating_average = (
+        (provider.rating_average or 0.0) * provider.rating_count + rating.average
+    ) / count
+    provider.rating_count = count
+    if rating.comment:
+        latest = {
+            "text": rating.comment[:500],
+            "score": round(rating.average, 1),
+            "at": rating.created_at.isoformat(),
+        }
+        provider.recent_reviews = [latest, *provider.recent_reviews][:RECENT_REVIEWS_KEPT]
+    provider.save(update_fields=["rating_average", "rating_count", "recent_reviews"])
 
 
 def suspend_if_rated_low(*, provider) -> bool:

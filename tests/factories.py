@@ -58,16 +58,19 @@ class ServiceTypeFactory(factory.django.DjangoModelFactory):
 
     code = "standard-home-cleaning"
     name = "Standard home cleaning"
-    base_price = Decimal("500000")
-    price_per_sqm = Decimal("40000")
-    minimum_price = Decimal("2000000")
-    minutes_per_sqm = Decimal("1.5")
     minimum_minutes = 120
     maximum_minutes = 240
 
     @factory.post_generation
     def required_skills(self, create, extracted, **kwargs):
         self.required_skills.set(extracted if extracted is not None else [SkillFactory()])
+
+    @factory.post_generation
+    def price_rule(self, create, extracted, **kwargs):
+        # 500,000 + 40,000 per m², at least 2,000,000, 1.5 min per m², in a published version.
+        from tests.orders.catalogue_factories import ensure_price_rule
+
+        ensure_price_rule(self)
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

@@ -129,8 +129,9 @@ def test_order_and_provider_pages_show_their_history(admin_client_, provider):
 
 @pytest.mark.requirement("R-ORD-3", "R-MAT-3")
 def test_operator_retries_matching_for_an_order_nobody_could_take(
-    admin_client_, operator, provider, django_capture_on_commit_callbacks
+    admin_client_, operator, provider, django_capture_on_commit_callbacks, settings
 ):
+    settings.MATCHING_MODE = "auto"  # the offer loop (the customer's choice: tests/matching)
     order = OrderFactory(status="no_provider")
     with django_capture_on_commit_callbacks(execute=True):
         admin_client_.post(

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from orders.models import ServiceType
+from orders.models import PriceBook, PriceRule, ServiceOption, ServiceType
 from providers.models import (
     CommitmentText,
     Course,
@@ -24,6 +24,9 @@ def counts():
         for m in (
             User,
             ServiceType,
+            ServiceOption,
+            PriceBook,
+            PriceRule,
             ServiceArea,
             Provider,
             WorkingHours,
@@ -50,7 +53,19 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(capsys):
         "deep-kitchen-cleaning",
         "wood-floor-cleaning",
         "move-in-cleaning",
+        "elderly-care-day",
     }
+    # The catalogue and price book v1 (R-ORD-2): loaded once, published, every option priced.
+    book = PriceBook.objects.get()
+    assert book.is_published and book == PriceBook.objects.current()
+    assert book.rules.count() == 5
+    care = ServiceType.objects.get(code="elderly-care-day")
+    assert care.asks_about_person_cared_for and care.minimum_tier == "experienced"
+    assert book.rules.get(service_type=care).unit == "per_hour"
+    kitchen = ServiceType.objects.get(code="deep-kitchen-cleaning")
+    assert kitchen.category.code == "home-cleaning"
+    assert {"fridge", "oven"} <= set(kitchen.options.values_list("code", flat=True))
+    assert Provider.objects.filter(tier="experienced", skills__code="elderly-care").exists()
     assert ServiceArea.objects.count() == 2
     assert Provider.objects.filter(status="active").count() >= 20
     assert not Provider.objects.filter(working_hours__isnull=True).exists()

@@ -5,19 +5,22 @@ from datetime import time
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import ServiceArea
 
 from ..forms import START_TIMES
-from ..models import Order, OrderEvent
+from ..models import CareRecipient, Order, OrderEvent
 from ..selectors import bookable_service_types
 from ..services import MAX_HOME_AREA_SQM
+from .care import CareRecipientIn, CareRecipientOut, CompletionReportOut, care_out, report_out
+from .catalogue import CatalogueFieldsIn, ChosenOptionOut, PriceLineOut, price_lines_out
 
 START_CHOICES = [t.strftime("%H:%M") for t in START_TIMES]
 
 
-class _WhereAndWhatIn(serializers.Serializer):
+class _WhereAndWhatIn(CatalogueFieldsIn):
     service = serializers.SlugRelatedField(
         slug_field="code",
         queryset=bookable_service_types(),
@@ -34,7 +37,10 @@ class _WhereAndWhatIn(serializers.Serializer):
     home_area_sqm = serializers.IntegerField(
         min_value=1,
         max_value=MAX_HOME_AREA_SQM,
-        help_text=_("The home's area in square metres."),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The home's area in square metres (for services priced per m²)."),
         error_messages={"invalid": _("Enter the area as a whole number of square metres.")},
     )
 
@@ -57,6 +63,7 @@ class OrderCreateIn(QuoteIn):
 
     address = serializers.CharField(max_length=300)
     notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    person_cared_for = CareRecipientIn(required=False)
 
 
 class CancelIn(serializers.Serializer):
@@ -83,7 +90,12 @@ class TokenOut(serializers.Serializer):
 class QuoteOut(serializers.Serializer):
     service = serializers.CharField(source="service_type.code")
     area = serializers.CharField(source="area.code")
-    home_area_sqm = serializers.IntegerField()
+    home_area_sqm = serializers.IntegerField(allow_null=True)
+    hours = serializers.IntegerField(allow_null=True)
+    options = serializers.ListField(child=serializers.CharField(), help_text=_("Option codes."))
+    difficulty = serializers.CharField()
+    price_book = serializers.IntegerField(help_text=_("The price book version it was priced by."))
+    lines = PriceLineOut(many=True, help_text=_("The price, line by line; they add up to it."))
     price = serializers.DecimalField(max_digits=14, decimal_places=2)
     currency = serializers.CharField()
     minutes = serializers.IntegerField()
@@ -146,6 +158,17 @@ class OrderDetailOut(OrderListItemOut):
     is_cancellable = serializers.BooleanField()
     cancellation_fee = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     timeline = OrderEventOut(source="events", many=True)
+    options = ChosenOptionOut(many=True, help_text=_("Extras as booked, at their price then."))
+    price_lines = serializers.SerializerMethodField()
+    price_book = serializers.IntegerField(source="price_book.number", allow_null=True)
+    has_person_cared_for = serializers.SerializerMethodField()
+    completion_report = serializers.SerializerMethodField()
+    person_cared_for = serializers.SerializerMethodField(
+        help_text=_(
+            "Only in the order's own page (GET), to the customer who booked it; the answer to a "
+            "create leaves it out, as that answer is kept for replays."
+        )
+    )
 
     class Meta(OrderListItemOut.Meta):
         fields = [
@@ -154,6 +177,11 @@ class OrderDetailOut(OrderListItemOut):
             "area_name",
             "address",
             "home_area_sqm",
+            "hours",
+            "difficulty",
+            "options",
+            "price_lines",
+            "price_book",
             "notes",
             "channel",
             "provider_name",
@@ -161,13 +189,35 @@ class OrderDetailOut(OrderListItemOut):
             "cancellation_fee",
             "created_at",
             "timeline",
+            "has_person_cared_for",
+            "person_cared_for",
+            "completion_report",
         ]
+
+    @extend_schema_field(PriceLineOut(many=True))
+    def get_price_lines(self, order):
+        return price_lines_out(order.price_breakdown)
 
     def get_area_name(self, order) -> str:
         return gettext(order.area.name)
 
     def get_provider_name(self, order) -> str | None:
         return order.provider.first_name if order.provider_id else None
+
+    @extend_schema_field(CompletionReportOut(allow_null=True))
+    def get_completion_report(self, order):
+        return report_out(order)
+
+    def get_has_person_cared_for(self, order) -> bool:
+        return CareRecipient.objects.filter(order=order).exists()
+
+    @extend_schema_field(CareRecipientOut(allow_null=True))
+    def get_person_cared_for(self, order):
+        # Only for the customer who booked it (the request must be in the context); never in
+        # an answer stored for Idempotency-Key replays, which is kept in plain text.
+        if self.context.get("omit_care"):
+            return None
+        return care_out(order, self.context.get("request"))
 
 
 class OrderPageOut(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import recurring, views
 
 app_name = "api"
 
@@ -11,4 +11,13 @@ urlpatterns = [
     path("v1/orders", views.OrderListCreateView.as_view(), name="orders"),
     path("v1/orders/<int:pk>", views.OrderDetailView.as_view(), name="order"),
     path("v1/orders/<int:pk>/cancel", views.OrderCancelView.as_view(), name="order_cancel"),
+    path(
+        "v1/orders/<int:pk>/repeat-agreement",
+        recurring.RepeatAgreementView.as_view(),
+        name="order_repeat_agreement",
+    ),
+    path("v1/series", recurring.SeriesListCreateView.as_view(), name="series"),
+    path("v1/series/<int:pk>/pause", recurring.SeriesPauseView.as_view(), name="series_pause"),
+    path("v1/series/<int:pk>/resume", recurring.SeriesResumeView.as_view(), name="series_resume"),
+    path("v1/series/<int:pk>/end", recurring.SeriesEndView.as_view(), name="series_end"),
 ]

@@ -16,9 +16,11 @@ from accounts.models import Role
 from accounts.throttle import attempts, client_ip, count_attempt
 
 from .. import scheduling, selectors, services
-from ..models import Channel, Order
+from ..models import Channel, Difficulty, Order
 from ..pricing import quote_for
 from . import idempotency
+from .care import REQUIRED_MESSAGE as CARE_REQUIRED_MESSAGE
+from .catalogue import price_lines_out
 from .serializers import (
     CancelIn,
     ErrorOut,
@@ -69,8 +71,11 @@ def _booking_request(data: dict, *, address: str = "-", notes: str = ""):
         address=address,
         day=data["day"],
         start=data["start"],
-        home_area_sqm=data["home_area_sqm"],
+        home_area_sqm=data.get("home_area_sqm"),
         notes=notes,
+        hours=data.get("hours"),
+        options=tuple(data.get("options") or ()),
+        difficulty=data.get("difficulty") or Difficulty.NORMAL,
     )
 
 
@@ -105,6 +110,11 @@ class QuoteView(CustomerAPIView):
                     "service_type": quote.service_type,
                     "area": data.validated_data["area"],
                     "home_area_sqm": quote.home_area_sqm,
+                    "hours": quote.hours,
+                    "options": [option.code for option in quote.options],
+                    "difficulty": quote.difficulty,
+                    "price_book": quote.price_book.number,
+                    "lines": price_lines_out(quote.lines),
                     "price": quote.price,
                     "currency": quote.currency,
                     "minutes": quote.minutes,
@@ -127,13 +137,18 @@ class SlotsView(CustomerAPIView):
         query = SlotsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        quote = quote_for(
+            service_type=data["service"],
+            home_area_sqm=data.get("home_area_sqm"),
+            hours=data.get("hours"),
+            options=data.get("options") or (),
+        )
         times = scheduling.available_start_times(
             service_type=data["service"],
             area=data["area"],
             day=data["day"],
-            home_area_sqm=data["home_area_sqm"],
+            duration=quote.duration,
         )
-        quote = quote_for(service_type=data["service"], home_area_sqm=data["home_area_sqm"])
         return Response(
             SlotsOut(
                 {
@@ -218,10 +233,17 @@ class OrderListCreateView(CustomerAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         booking = _booking_request(fields, address=fields["address"], notes=fields["notes"])
+        care = fields.get("person_cared_for")
+        if booking.service_type.asks_about_person_cared_for and care is None:
+            raise ValidationError({"person_cared_for": CARE_REQUIRED_MESSAGE})
         _checked_booking(booking)
-        order = services.book_order(customer=request.user, request=booking, channel=Channel.API)
+        order = services.book_order(
+            customer=request.user, request=booking, channel=Channel.API, care=care
+        )
         order = _order_with_timeline(customer=request.user, pk=order.pk)
-        return status.HTTP_201_CREATED, OrderDetailOut(order).data
+        # The answer may be stored for replays: it leaves out the details of the person cared for.
+        body = OrderDetailOut(order, context={"request": request, "omit_care": True}).data
+        return status.HTTP_201_CREATED, body
 
 
 def _order_with_timeline(*, customer, pk):
@@ -242,7 +264,7 @@ class OrderDetailView(CustomerAPIView):
     )
     def get(self, request, pk):
         order = _order_with_timeline(customer=request.user, pk=pk)
-        return Response(OrderDetailOut(order).data)
+        return Response(OrderDetailOut(order, context={"request": request}).data)
 
 
 class OrderCancelView(CustomerAPIView):
@@ -259,7 +281,7 @@ class OrderCancelView(CustomerAPIView):
         data.is_valid(raise_exception=True)
         services.cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
         order = _order_with_timeline(customer=request.user, pk=pk)
-        return Response(OrderDetailOut(order).data)
+        return Response(OrderDetailOut(order, context={"request": request}).data)
 
 
 TOKEN_FAILURES_ALLOWED = 10

@@ -1,6 +1,7 @@
 """Models of the orders app, one module per concern; import them from `orders.models`."""
 
-from .catalogue import ServiceType
+from .care import CareRecipient, CareRecipientAccess, Condition, Mobility
+from .catalogue import ServiceCategory, ServiceOption, ServiceType
 from .contracts import Contract, ContractParty, ContractSignature, ContractTemplate
 from .core import (
     BLOCKING_STATUSES,
@@ -13,24 +14,64 @@ from .core import (
     OrderStatus,
     SavedAddress,
 )
+from .execution import CHECK_IN_ITEMS, ArrivalCheckIn, CompletionReport
 from .guarantee import BalanceEntry, ClaimStatus, GuaranteeClaim
+from .pricebook import (
+    Difficulty,
+    OrderOption,
+    PriceBook,
+    PriceBookLocked,
+    PriceBookStatus,
+    PriceRule,
+    PricingUnit,
+)
+from .recurring import (
+    RecurringSeries,
+    SeriesAgreement,
+    SeriesEvent,
+    SeriesInterval,
+    SeriesOccurrence,
+    SeriesStatus,
+)
 
 __all__ = [
     "BLOCKING_STATUSES",
     "CANCELLABLE_STATUSES",
+    "CHECK_IN_ITEMS",
+    "ArrivalCheckIn",
     "BalanceEntry",
+    "CareRecipient",
+    "CareRecipientAccess",
     "Channel",
     "ClaimStatus",
+    "CompletionReport",
+    "Condition",
     "Contract",
     "ContractParty",
     "ContractSignature",
     "ContractTemplate",
+    "Difficulty",
     "GuaranteeClaim",
     "IdempotencyKey",
+    "Mobility",
     "Order",
     "OrderEvent",
+    "OrderOption",
     "OrderQuerySet",
     "OrderStatus",
+    "PriceBook",
+    "PriceBookLocked",
+    "PriceBookStatus",
+    "PriceRule",
+    "PricingUnit",
+    "RecurringSeries",
     "SavedAddress",
+    "SeriesAgreement",
+    "SeriesEvent",
+    "SeriesInterval",
+    "SeriesOccurrence",
+    "SeriesStatus",
+    "ServiceCategory",
+    "ServiceOption",
     "ServiceType",
 ]

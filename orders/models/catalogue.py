@@ -1,40 +1,61 @@
-"""The catalogue: what can be booked and how its price and duration follow."""
+"""The catalogue: what can be booked, grouped by category, with its extra options.
 
-from decimal import Decimal
+Prices live in the versioned price book (orders/models/pricebook.py), not here.
+"""
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from providers.models import Skill
+from providers.models import ProviderTier, Skill
+
+
+class ServiceCategory(models.Model):
+    """A group of services shown together: home cleaning, elderly care, repairs..."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    ordering = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower numbers are shown first.")
+    )
+    is_active = models.BooleanField(_("shown"), default=True)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self):
+        return self.name
 
 
 class ServiceType(models.Model):
-    """A bookable service and how its price and duration follow from the home's area."""
+    """A bookable service: who may do it and how long it takes. Its price is in the price book."""
 
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_types",
+        verbose_name=_("category"),
+    )
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     required_skills = models.ManyToManyField(
         Skill, related_name="service_types", verbose_name=_("required skills")
     )
-    base_price = models.DecimalField(
-        _("base price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    minimum_tier = models.CharField(
+        _("minimum qualification tier"),
+        max_length=20,
+        choices=ProviderTier.choices,
+        default=ProviderTier.STANDARD,
+        help_text=_("Only providers of this tier or higher may do this service."),
     )
-    price_per_sqm = models.DecimalField(
-        _("price per m²"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    minimum_price = models.DecimalField(
-        _("minimum price"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(0)],
-    )
-    minutes_per_sqm = models.DecimalField(
-        _("minutes per m²"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
-    )
+    # The job's length: the price book's rule gives the work (per m² or the hours booked), these
+    # bound it; options add their extra minutes on top.
     minimum_minutes = models.PositiveIntegerField(_("shortest job (minutes)"), default=120)
     maximum_minutes = models.PositiveIntegerField(_("longest job (minutes)"), default=240)
     is_active = models.BooleanField(_("bookable"), default=True)
@@ -52,6 +73,38 @@ class ServiceType(models.Model):
                 condition=Q(maximum_minutes__gte=F("minimum_minutes")),
                 name="service_duration_bounds",
             ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def accepts_tier(self, tier: str) -> bool:
+        """A provider of `tier` is qualified for this service."""
+        return ProviderTier.rank(tier) >= ProviderTier.rank(self.minimum_tier)
+
+
+class ServiceOption(models.Model):
+    """An extra the customer may add to a service (inside the fridge, windows, balcony...).
+    Its price is in the price book; its extra minutes lengthen the job."""
+
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="options", verbose_name=_("service")
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    extra_minutes = models.PositiveIntegerField(_("extra minutes"), default=0)
+    ordering = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name = _("service option")
+        verbose_name_plural = _("service options")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_type", "code"], name="service_option_code_per_service"
+            )
         ]
 
     def __str__(self):

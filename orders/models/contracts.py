@@ -87,6 +87,16 @@ class ContractSignature(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     text_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64)
+    # Set when the customer's signature was recorded under the standing agreement of a
+    # recurring series (orders/recurring.py) instead of typed on this contract.
+    standing_agreement = models.ForeignKey(
+        "orders.SeriesAgreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_signatures",
+        verbose_name=_("under standing agreement"),
+    )
 
     class Meta:
         ordering = ["signed_at"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceType
+from .pricebook import Difficulty
 
 
 class OrderStatus(models.TextChoices):
@@ -25,6 +26,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     PHONE = "phone", _("Phone (taken by an operator)")
     API = "api", _("Mobile app (API)")
+    RECURRING = "recurring", _("Recurring series")
 
 
 # Statuses in which the assigned provider's time is taken.
@@ -64,12 +66,28 @@ class Order(models.Model):
         ServiceArea, on_delete=models.PROTECT, related_name="orders", verbose_name=_("area")
     )
     address = models.CharField(_("address"), max_length=300)
-    home_area_sqm = models.PositiveIntegerField(_("home area (m²)"))
+    # Per-m² services are quantified by the home's area, per-hour services by the hours booked.
+    home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
+    hours = models.PositiveSmallIntegerField(_("hours booked"), null=True, blank=True)
     notes = models.TextField(_("personal requests"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
+    # The quote, frozen at booking (R-ORD-2): the price book version, the home's condition and
+    # the price lines (base, options, difficulty, tier) as orders.pricing computed them.
+    price_book = models.ForeignKey(
+        "orders.PriceBook",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("price book version"),
+    )
+    difficulty = models.CharField(
+        _("condition of the home"), max_length=10, choices=Difficulty.choices, default="normal"
+    )
+    price_lines = models.JSONField(_("price breakdown"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
     )
@@ -111,6 +129,25 @@ class Order(models.Model):
         related_name="+",
         verbose_name=_("avoid provider"),
     )
+    # A recurring series' occurrence goes preferably to the series' provider: matching ranks
+    # this provider first when they are free (R-MAT-1).
+    preferred_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred provider"),
+    )
+
+    # The job's place, when known (matching by distance); else its area's centre is used.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The customer's average score for this job, kept by reviews when it is rated, so matching
+    # can tell a customer's good past experience with a provider without reading reviews.
+    customer_rating = models.FloatField(
+        _("customer's rating"), null=True, blank=True, editable=False
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -123,7 +160,11 @@ class Order(models.Model):
                 condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
             ),
             models.CheckConstraint(
-                condition=Q(home_area_sqm__gt=0), name="order_home_area_positive"
+                condition=Q(home_area_sqm__isnull=True) | Q(home_area_sqm__gt=0),
+                name="order_home_area_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="order_hours_positive"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="order_price_not_negative"),
             models.CheckConstraint(
@@ -148,6 +189,31 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["provider", "starts_at"]),
+            # Matching: a provider's completed jobs of a service, and a customer's past ratings.
+            models.Index(
+                fields=["provider", "service_type"],
+                condition=Q(status="completed"),
+                name="order_completed_by_service",
+            ),
+            models.Index(
+                fields=["customer", "provider"],
+                condition=Q(customer_rating__isnull=False),
+                name="order_rated_by_customer",
+            ),
+            # Matching's per-candidate clash and workload checks as index-only scans
+            # (bench/README.md, matching).
+            models.Index(
+                fields=["provider", "starts_at"],
+                include=["ends_at", "blocked_until"],
+                condition=Q(status__in=BLOCKING_STATUSES),
+                name="order_blocking_by_provider",
+            ),
+            models.Index(
+                fields=["provider", "starts_at"],
+                include=["ends_at"],
+                condition=Q(status__in=[*BLOCKING_STATUSES, OrderStatus.COMPLETED]),
+                name="order_workload_by_provider",
+            ),
         ]
 
     def __str__(self):
@@ -160,6 +226,13 @@ class Order(models.Model):
     @property
     def duration(self):
         return self.ends_at - self.starts_at
+
+    @property
+    def price_breakdown(self):
+        """The frozen price lines as orders.pricing.PriceLine objects (labels translated)."""
+        from orders.pricing import PriceLine  # pricing builds on the models
+
+        return [PriceLine.from_json(line) for line in self.price_lines or []]
 
 
 class OrderEvent(models.Model):

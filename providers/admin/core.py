@@ -31,7 +31,7 @@ from ..models import ProviderStatus as S
 from ..models.core import VETTED_STATUSES
 from ..services import documents as document_services
 from ..services import interviews as interview_services
-from ..services import lifecycle
+from ..services import lifecycle, rewards
 from ..services import training as training_services
 from .actions import (
     ConfirmForm,
@@ -42,6 +42,7 @@ from .actions import (
 )
 from .documents import VettingDocumentInline
 from .interviews import InterviewInline
+from .rewards import RewardForm
 from .training import EnrollmentInline
 
 
@@ -225,7 +226,7 @@ class ProviderAdmin(admin.ModelAdmin):
     form = ProviderAdminForm
     list_display = ("name", "phone", "status", "area_names", "created_at", "next_interview")
     list_display_links = ("name",)
-    list_filter = ("status", "areas", "skills", "created_at", InterviewerFilter)
+    list_filter = ("status", "tier", "areas", "skills", "created_at", InterviewerFilter)
     search_fields = ("user__phone", "user__full_name")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
@@ -342,6 +343,21 @@ class ProviderAdmin(admin.ModelAdmin):
                 provider=p, actor=actor, reason=reason, reason_code=reason_code
             ),
         ),
+        action_with_form(
+            name="reward",
+            description=_("Reward: priority in matching (R-MAT-4)"),
+            form_class=RewardForm,
+            service=lambda p, actor, reason, days: rewards.reward_provider(
+                provider=p, actor=actor, reason=reason, days=days
+            ),
+        ),
+        action_with_form(
+            name="end_reward",
+            description=_("End the running reward"),
+            service=lambda p, actor, reason: rewards.end_reward(
+                provider=p, actor=actor, reason=reason
+            ),
+        ),
     ]
 
     always_readonly = (
@@ -390,7 +406,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["user", "status", "activation_checklist"]}),
+            (None, {"fields": ["user", "status", "tier", "activation_checklist"]}),
             (
                 _("Application"),
                 {
@@ -399,6 +415,8 @@ class ProviderAdmin(admin.ModelAdmin):
                         "birth_date",
                         "address",
                         "areas",
+                        "latitude",
+                        "longitude",
                         "experience_years",
                         "work_history",
                         "bio",

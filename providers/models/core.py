@@ -27,6 +27,9 @@ class ServiceArea(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("served"), default=True)
+    # The area's centre, for orders without coordinates of their own (matching by distance).
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +69,20 @@ VETTED_STATUSES = (
     ProviderStatus.PROBATION,
     ProviderStatus.REMOVAL_REVIEW,
 )
+
+
+class ProviderTier(models.TextChoices):
+    """Qualification tier set at vetting; a service may require a minimum tier (R-ORD-2) and the
+    price book may price a job by the tier of the provider who does it."""
+
+    STANDARD = "standard", _("Standard")
+    EXPERIENCED = "experienced", _("Experienced")
+    EXPERT = "expert", _("Expert")
+
+    @classmethod
+    def rank(cls, tier: str) -> int:
+        """0 for standard, higher for more qualified; compare tiers with this."""
+        return list(cls.values).index(tier)
 
 
 class RejectionReason(models.TextChoices):
@@ -112,6 +129,13 @@ class Provider(models.Model):
         ServiceArea, related_name="providers", verbose_name=_("service areas")
     )
     experience_years = models.PositiveSmallIntegerField(_("years of experience"), default=0)
+    tier = models.CharField(
+        _("qualification tier"),
+        max_length=20,
+        choices=ProviderTier.choices,
+        default=ProviderTier.STANDARD,
+        help_text=_("Set by vetting staff; some services require a minimum tier."),
+    )
     bio = models.TextField(_("about"), blank=True)
     created_at = models.DateTimeField(_("applied"), auto_now_add=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
@@ -124,6 +148,20 @@ class Provider(models.Model):
     certificate_warning_sent_at = models.DateTimeField(
         _("certificate expiry warned"), null=True, blank=True
     )
+    # Matching (R-MAT-1): home coordinates and how far the provider travels; a provider takes
+    # jobs in the areas they serve or within this distance of home.
+    latitude = models.FloatField(_("home latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("home longitude"), null=True, blank=True)
+    travel_radius_km = models.PositiveSmallIntegerField(
+        _("travel radius (km)"),
+        default=0,
+        help_text=_("Jobs this far from home are offered too, besides the areas served."),
+    )
+    # Kept by reviews.services.rate_order when a rating is saved, so ranking reads no ratings.
+    rating_average = models.FloatField(_("average rating"), null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0, editable=False)
+    # The latest review comments, newest first: [{"text", "score", "at"}], at most three.
+    recent_reviews = models.JSONField(_("recent reviews"), default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["user__full_name"]
@@ -138,7 +176,15 @@ class Provider(models.Model):
                 name="provider_vetted_before_work",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # Matching by distance looks up only providers who travel beyond their areas.
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(travel_radius_km__gt=0),
+                name="provider_home_point",
+            ),
+        ]
 
     def __str__(self):
         return self.user.full_name or str(self.user.phone)
@@ -150,6 +196,40 @@ class Provider(models.Model):
     @property
     def is_bookable(self) -> bool:
         return self.status in BOOKABLE_STATUSES
+
+
+class ProviderReward(models.Model):
+    """Staff reward a provider for excellent work: matching ranks them higher while it runs
+    (R-MAT-4). Rows are kept as the audit (who, why, when); ending one early sets `ends`."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="rewards", verbose_name=_("provider")
+    )
+    reason = models.TextField(_("reason"))
+    starts = models.DateTimeField(_("from"))
+    ends = models.DateTimeField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts", "-id"]
+        verbose_name = _("provider reward")
+        verbose_name_plural = _("provider rewards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__isnull=True) | Q(ends__gte=models.F("starts")),
+                name="reward_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "starts", "ends"])]
+
+    def __str__(self):
+        return f"{self.provider}: {self.reason[:40]}"
 
 
 class ProviderSkill(models.Model):
@@ -207,7 +287,13 @@ class WorkingHours(models.Model):
                 fields=["provider", "weekday", "starts"], name="hours_unique_start"
             ),
         ]
-        indexes = [models.Index(fields=["weekday", "starts", "ends"])]
+        indexes = [
+            models.Index(fields=["weekday", "starts", "ends"]),
+            # Matching probes each candidate's hours (bench/README.md, matching).
+            models.Index(
+                fields=["provider", "weekday", "starts", "ends"], name="working_hours_probe"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"

@@ -63,8 +63,12 @@ def horizontal_overflow(page: Page) -> int:
 
 @pytest.mark.requirement("R-ORD-1", "R-ORD-2", "R-ORD-3", "R-ORD-4", "R-QC-1", "R-I18N-1")
 def test_customer_books_provider_does_the_job_customer_rates_it(
-    transactional_db, live_server, new_context, screenshot_dir
+    transactional_db, live_server, new_context, screenshot_dir, settings
 ):
+    # The job is tomorrow: let the arrival check-in (R-ORD-6) open now, so the journey runs on.
+    settings.CHECK_IN_OPENS_MINUTES_BEFORE = 2 * 24 * 60
+    # The best provider gets the offer at once (test_recommendations.py: the customer picks).
+    settings.MATCHING_MODE = "auto"
     service = ServiceTypeFactory()  # 500,000 + 40,000 per m², at least 2,000,000 IRR
     area = AreaFactory()
     provider = ProviderFactory(user__phone=PROVIDER_PHONE, user__full_name="Maryam Provider")
@@ -131,7 +135,7 @@ def test_customer_books_provider_does_the_job_customer_rates_it(
     provider_page.screenshot(path=screenshot_dir / "04-provider-upcoming.png", full_page=True)
 
     # (b2) Both sign the contract (R-ORD-4): the job cannot start before.
-    expect(upcoming.get_by_role("button", name="Start the job")).to_have_count(0)
+    expect(upcoming.get_by_role("button", name="On arrival: check in and start")).to_have_count(0)
     customer_page.reload()
     expect(customer_page.locator("#contract-status")).to_contain_text("Please read and sign")
     customer_page.get_by_role("button", name="Read and sign the contract").click()
@@ -160,13 +164,24 @@ def test_customer_books_provider_does_the_job_customer_rates_it(
     provider_page.goto("/provider/")
     upcoming = provider_page.locator("#upcoming article.job")
 
-    upcoming.get_by_role("button", name="Start the job").click()
-    in_progress = provider_page.locator("#in-progress article.job")
-    expect(in_progress).to_have_count(1)
-    expect(provider_page.locator("#upcoming article.job")).to_have_count(0)
+    # (b3) On arrival (R-ORD-6): check the details with the customer, start, report, complete.
+    upcoming.get_by_role("button", name="On arrival: check in and start").click()  # <a>
+    provider_page.wait_for_url(f"**/orders/jobs/{order.pk}/")
+    check_in_form = provider_page.locator("#check-in-form")
+    for box in check_in_form.locator("input[type='checkbox']").all():
+        box.check()
+    check_in_form.get_by_role("button", name="I have arrived: check in").click()
+    expect(provider_page.locator("#checked-in")).to_be_visible()
     assert horizontal_overflow(provider_page) <= 0
-
-    in_progress.get_by_role("button", name="Mark completed").click()
+    provider_page.screenshot(path=screenshot_dir / "04c-checked-in.png", full_page=True)
+    provider_page.get_by_role("button", name="Start the job").click()
+    completion = provider_page.locator("#completion-form")
+    expect(completion).to_be_visible()
+    completion.locator("textarea[name='summary']").fill("Kitchen, bathroom and two rooms.")
+    assert horizontal_overflow(provider_page) <= 0
+    completion.get_by_role("button", name="Mark completed").click()
+    expect(provider_page.locator("#completion-report")).to_contain_text("two rooms")
+    provider_page.goto("/provider/")
     expect(provider_page.locator("#in-progress article.job")).to_have_count(0)
     expect(provider_page.locator("#recent")).to_contain_text(service.name)
     assert provider_page.evaluate("() => document.documentElement.scrollWidth") <= 375
@@ -206,12 +221,14 @@ def test_customer_books_provider_does_the_job_customer_rates_it(
         ("", OrderStatus.REQUESTED),
         (OrderStatus.REQUESTED, OrderStatus.OFFERED),
         (OrderStatus.OFFERED, OrderStatus.CONFIRMED),
+        (OrderStatus.CONFIRMED, OrderStatus.CONFIRMED),  # the arrival check-in
         (OrderStatus.CONFIRMED, OrderStatus.IN_PROGRESS),
         (OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED),
     ]
     assert [e.actor for e in events] == [
         customer,
         None,
+        provider.user,
         provider.user,
         provider.user,
         provider.user,

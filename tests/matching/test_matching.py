@@ -24,6 +24,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _auto_mode(settings):
+    # These tests are about the offer loop: the best candidate gets the offer at once.
+    # tests/matching/test_recommendations.py covers the customer's choice.
+    settings.MATCHING_MODE = "auto"
+
+
 def offered_provider(order):
     return Offer.objects.get(order=order, status=OfferStatus.PENDING).provider
 

@@ -30,6 +30,12 @@ pytestmark = [
 MATCH_TIMEOUT_SECONDS = 20
 
 
+@pytest.fixture(autouse=True)
+def _auto_mode(settings):
+    # The worker offers the order at once (recommend mode is covered in test_recommendations).
+    settings.MATCHING_MODE = "auto"
+
+
 def _redis_unreachable_reason() -> str | None:
     url = settings.REDIS_URL
     if not url:

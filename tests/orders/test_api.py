@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from orders.api import idempotency
-from orders.models import Channel, IdempotencyKey, Order, OrderEvent, OrderStatus
+from orders.models import Channel, IdempotencyKey, Order, OrderEvent, OrderStatus, PriceBook
 from orders.tasks import purge_idempotency_keys_task
 from tests.factories import PASSWORD, AreaFactory, CustomerFactory, OrderFactory
 
@@ -95,6 +95,11 @@ def test_quote_returns_the_server_price_and_times(api, now, service, area, provi
         "service": "standard-home-cleaning",
         "area": "north",
         "home_area_sqm": 80,
+        "hours": None,
+        "options": [],
+        "difficulty": "normal",
+        "price_book": PriceBook.objects.current().number,
+        "lines": [{"kind": "base", "label": "Service, 80 m²", "code": "", "amount": "3700000.00"}],
         "price": "3700000.00",  # 500,000 + 40,000 * 80
         "currency": "IRR",
         "minutes": 120,
@@ -273,7 +278,7 @@ def test_quote_refuses_the_same_bad_input(api, now, service, area, provider, ove
 def test_missing_fields_are_named_in_the_error_shape(api, now):
     response = api.post(ORDERS_URL, {}, format="json")
     assert response.status_code == 400
-    fields = ("service", "area", "day", "home_area_sqm", "start", "address")
+    fields = ("service", "area", "day", "start", "address")  # home area or hours: by service
     assert response.json() == {"errors": {key: ["This field is required."] for key in fields}}
 
 
@@ -698,6 +703,15 @@ def test_the_schema_documents_every_operation_with_a_success_body(client):
         ("/api/v1/orders", "post"),
         ("/api/v1/orders/{id}", "get"),
         ("/api/v1/orders/{id}/cancel", "post"),
+        ("/api/v1/orders/{id}/repeat-agreement", "get"),
+        ("/api/v1/series", "get"),
+        ("/api/v1/series", "post"),
+        ("/api/v1/series/{id}/pause", "post"),
+        ("/api/v1/series/{id}/resume", "post"),
+        ("/api/v1/series/{id}/end", "post"),
+        ("/api/v1/orders/{id}/recommendations", "get"),
+        ("/api/v1/orders/{id}/recommendations/choose", "post"),
+        ("/api/v1/orders/{id}/recommendations/others", "post"),
     }
     for key, operation in operations.items():
         success = [code for code in operation["responses"] if code.startswith("2")]

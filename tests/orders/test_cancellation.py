@@ -218,7 +218,9 @@ def test_rescheduling_to_a_busy_time_sends_the_order_back_to_matching(
     area,
     sms_outbox,
     django_capture_on_commit_callbacks,
+    settings,
 ):
+    settings.MATCHING_MODE = "auto"  # the offer loop (the customer's choice: tests/matching)
     OrderFactory(
         provider=provider,
         service_type=service,
@@ -250,8 +252,9 @@ def test_rescheduling_to_a_busy_time_sends_the_order_back_to_matching(
 
 @pytest.mark.requirement("R-ORD-3")
 def test_rescheduling_an_offered_order_withdraws_the_offer_for_the_old_time(
-    customer, provider, other_provider, service, area, django_capture_on_commit_callbacks
+    customer, provider, other_provider, service, area, django_capture_on_commit_callbacks, settings
 ):
+    settings.MATCHING_MODE = "auto"  # the offer loop (the customer's choice: tests/matching)
     order = OrderFactory(
         customer=customer,
         service_type=service,

@@ -17,9 +17,11 @@ from orders.models import (
     ContractTemplate,
     OrderStatus,
 )
+from orders.money import format_money
 from tests.factories import OrderFactory, local_datetime
 
 from .contract_factories import sign_as, sign_both
+from .execution_helpers import check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,8 @@ def test_the_contract_is_in_the_customers_language(offered, provider, language, 
     assert contract.language == language
     assert contract.template.language == language
     assert phrase in contract.text.splitlines()[0]
-    assert "3,700,000 IRR" in contract.text
+    # The price in the customer's language: Persian digits, 3 700 000 риал, 3,700,000 伊朗里亚尔.
+    assert format_money(Decimal("3700000"), "IRR", language) in contract.text
 
 
 @pytest.mark.requirement("R-ORD-4")
@@ -252,6 +255,7 @@ def test_the_job_starts_only_after_both_signatures(confirmed, provider):
     assert confirmed.status == OrderStatus.CONFIRMED
     assert confirmed.events.filter(to_status=OrderStatus.IN_PROGRESS).count() == 0
     sign_as(confirmed, ContractParty.CUSTOMER)
+    check_in(confirmed)  # R-ORD-6: the arrival check-in comes next, then the start
     services.start_job(order=confirmed, provider=provider)
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.IN_PROGRESS
@@ -263,14 +267,14 @@ def test_the_dashboard_asks_the_provider_to_sign_before_starting(client, confirm
     url = reverse("matching:dashboard")
     page = client.get(url).content.decode()
     assert "Sign the contract" in page
-    assert "Start the job" not in page
+    assert "On arrival: check in and start" not in page
     sign_as(confirmed, ContractParty.PROVIDER)
     page = client.get(url).content.decode()
     assert "Waiting for the customer to sign" in page
-    assert "Start the job" not in page
+    assert "On arrival: check in and start" not in page
     sign_as(confirmed, ContractParty.CUSTOMER)
     page = client.get(url).content.decode()
-    assert "Start the job" in page
+    assert "On arrival: check in and start" in page
     assert "Sign the contract" not in page
 
 

@@ -231,7 +231,7 @@ def test_compensation_credits_the_customers_balance(
     )
     assert services.customer_balance(customer=customer) == Decimal("400000")
     assert [m["text"] for m in sms_outbox] == [
-        f"Order #{done.pk}: 500000 IRR has been credited to your balance."
+        f"Order #{done.pk}: 500,000 IRR has been credited to your balance."
     ]
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
@@ -9,6 +10,7 @@ from orders.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
 
 from .contract_factories import sign_both
+from .execution_helpers import REPORT, check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +21,10 @@ def test_every_transition_is_recorded_with_who_when_and_why(customer, provider):
     services.mark_offered(order=order, reason="Offered to a provider")
     services.confirm_order(order=order, provider=provider, actor=provider.user)
     sign_both(order)
-    services.start_job(order=order, provider=provider)
-    services.complete_job(order=order, provider=provider)
+    with time_machine.travel(order.starts_at):  # on site
+        check_in(order)  # R-ORD-6: on arrival, before the start
+        services.start_job(order=order, provider=provider)
+        services.complete_job(order=order, provider=provider, summary=REPORT)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert order.completed_at is not None
@@ -28,6 +32,12 @@ def test_every_transition_is_recorded_with_who_when_and_why(customer, provider):
     assert events == [
         ("requested", "offered", None, "Offered to a provider"),
         ("offered", "confirmed", provider.user.pk, "Accepted by the provider"),
+        (
+            "confirmed",
+            "confirmed",
+            provider.user.pk,
+            "The provider arrived and confirmed the details with the customer",
+        ),
         ("confirmed", "in_progress", provider.user.pk, "Started on site"),
         ("in_progress", "completed", provider.user.pk, "Completed by the provider"),
     ]

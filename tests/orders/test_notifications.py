@@ -15,6 +15,7 @@ from orders.tasks import send_day_before_reminders_task
 from tests.factories import CustomerFactory, OrderFactory, local_datetime
 
 from .contract_factories import sign_both
+from .execution_helpers import REPORT, check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +75,13 @@ def test_a_booked_order_is_acknowledged_to_the_customer_once_with_its_details(
     when = timezone.localtime(order.starts_at).strftime("%Y-%m-%d 10:00")
     received = [text for text in texts_to(sms_outbox, customer) if "received" in text]
     assert received == [
-        f"Order #{order.pk} received: Standard home cleaning on {when}, 3700000 IRR. "
+        f"Order #{order.pk} received: Standard home cleaning on {when}, 3,700,000 IRR. "
         "We are finding a provider."
     ]
     mail = [m for m in mailoutbox if m.subject == f"We have received your order #{order.pk}"]
     assert len(mail) == 1
     assert mail[0].to == ["sara@example.com"]
-    assert "The price is 3700000 IRR." in mail[0].body
+    assert "The price is 3,700,000 IRR." in mail[0].body
 
 
 @pytest.mark.requirement("R-ORD-1")
@@ -193,7 +194,7 @@ def test_the_dashboard_offers_the_button_only_on_the_jobs_day(client, provider):
     sign_both(tomorrow)
     client.force_login(provider.user)
     content = client.get(reverse("matching:dashboard")).content
-    assert reverse("orders:job_start", args=[tomorrow.pk]).encode() in content
+    assert reverse("orders:job_detail", args=[tomorrow.pk]).encode() in content
     assert reverse("orders:job_on_the_way", args=[tomorrow.pk]).encode() not in content
 
 
@@ -212,11 +213,12 @@ def test_completing_a_job_invites_the_customer_to_rate_it_with_a_link_and_deadli
     settings.RATING_WINDOW_HOURS = 24
     customer.email = "sara@example.com"
     customer.save()
+    check_in(confirmed)
     services.start_job(order=confirmed, provider=provider)
     done_at = timezone.make_aware(datetime.combine(timezone.localdate(), time(18, 5)))
     time_machine.move_to(done_at, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        services.complete_job(order=confirmed, provider=provider)
+        services.complete_job(order=confirmed, provider=provider, summary=REPORT)
     link = f"https://homeservices.example/reviews/orders/{confirmed.pk}/rate/"
     until = timezone.localtime(done_at + timedelta(hours=24)).strftime("%Y-%m-%d %H:%M")
     assert texts_to(sms_outbox, customer) == [
@@ -226,19 +228,21 @@ def test_completing_a_job_invites_the_customer_to_rate_it_with_a_link_and_deadli
     assert mail.to == ["sara@example.com"]
     assert link in mail.body
     assert until in mail.body
+    assert f"What was done, in the provider's words: {REPORT}" in mail.body  # R-ORD-6
 
 
 @pytest.mark.requirement("R-QC-1")
 def test_nothing_is_sent_when_completing_is_rolled_back(
     confirmed, provider, sms_outbox, django_capture_on_commit_callbacks
 ):
+    check_in(confirmed)
     services.start_job(order=confirmed, provider=provider)
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.complete_job(order=confirmed, provider=provider)
+        services.complete_job(order=confirmed, provider=provider, summary=REPORT)
         raise RuntimeError("rolled back")
     assert sms_outbox == []
     confirmed.refresh_from_db()

@@ -19,6 +19,7 @@ from orders.scheduling import (
     eligible_providers,
     gap_between_jobs,
     is_free,
+    schedule_problem,
 )
 from providers.models import TimeOff, WorkingHours
 from providers.services import suspend_provider
@@ -175,6 +176,23 @@ def test_the_daily_limit_is_reached_exactly_not_passed(service, area):
     assert eligible(service, area) == []
 
 
+@pytest.mark.requirement("R-ORD-5", "R-ORD-6")
+def test_a_day_of_care_longer_than_the_daily_limit_fits_only_an_empty_day(service, area):
+    """A 10-hour day of elderly care is over the 8-hour daily limit on its own: it may be
+    booked, but only when the provider has no other work that day."""
+    provider = ProviderFactory()
+    day_of_care = {"starts_at": at(WEDNESDAY, 8), "ends_at": at(WEDNESDAY, 18)}
+    assert eligible(service, area, **day_of_care) == [provider]
+    assert schedule_problem(provider=provider, **day_of_care) is None
+    job(provider, at(WEDNESDAY, 18, 30), at(WEDNESDAY, 19, 30), status=OrderStatus.COMPLETED)
+    assert eligible(service, area, **day_of_care) == []
+    problem = schedule_problem(provider=provider, **day_of_care)
+    assert (problem.code, problem.message) == (
+        "day_hours",
+        "This job would take the provider over 10 working hours that day.",
+    )
+
+
 @pytest.mark.requirement("R-ORD-5")
 def test_the_weekly_limit_counts_the_monday_based_local_week(service, area):
     provider = ProviderFactory()
@@ -276,8 +294,12 @@ def test_start_times_take_three_queries_however_many_providers(
     for i in range(providers):
         provider = ProviderFactory()
         job(provider, at(WEDNESDAY, 8 + i % 10), at(WEDNESDAY, 9 + i % 10))
+    # The booking form prices the job (options included) once and passes its length.
+    duration = quote_for(service_type=service, home_area_sqm=80).duration
     with django_assert_num_queries(3):
-        times = start_times(service, area)
+        times = available_start_times(
+            service_type=service, area=area, day=WEDNESDAY, duration=duration
+        )
     assert times == ALL_DAY
 
 

@@ -507,6 +507,8 @@ def test_the_vetting_console_offers_every_action_and_no_delete(vetting_client):
         "open_removal_review",
         "reinstate",
         "remove",
+        "reward",
+        "end_reward",
     ]
 
 

@@ -185,7 +185,7 @@ def test_completing_a_job_lists_the_call_through_the_signal_and_the_task(
     ratings = complete(provider, 9, rated=4)
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        order_services.complete_job(order=order, provider=provider)
+        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert len(callbacks) >= 1
     call = ProviderFeedbackCall.objects.get()
     assert (call.provider, call.milestone) == (provider, 10)
@@ -193,7 +193,7 @@ def test_completing_a_job_lists_the_call_through_the_signal_and_the_task(
     # The eleventh completion lists nothing more.
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        order_services.complete_job(order=order, provider=provider)
+        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert ProviderFeedbackCall.objects.count() == 1
 
 
@@ -204,7 +204,7 @@ def test_a_refused_completion_enqueues_nothing(provider, django_capture_on_commi
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(order_services.OrderError),
     ):
-        order_services.complete_job(order=order, provider=provider)
+        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert callbacks == []
     assert ProviderFeedbackCall.objects.count() == 0
 
@@ -213,7 +213,7 @@ def test_the_enqueue_waits_for_the_commit(provider, django_capture_on_commit_cal
     complete(provider, 9)
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order_services.complete_job(order=order, provider=provider)
+        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
         assert ProviderFeedbackCall.objects.count() == 0
     assert ProviderFeedbackCall.objects.count() == 0  # nothing ran inside the transaction
     for callback in callbacks:

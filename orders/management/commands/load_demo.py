@@ -12,7 +12,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.crypto import keyed_hash
 from accounts.models import Role, User
-from orders.models import ServiceType
+from orders.models import PriceBook, PriceRule, ServiceCategory, ServiceOption, ServiceType
+from orders.pricebook import publish_price_book
 from providers.models import (
     CommitmentText,
     Course,
@@ -44,60 +45,115 @@ AREAS = [
     ("north", gettext_noop("North district")),
     ("centre", gettext_noop("City centre")),
 ]
-# (skill code, skill name, service code, service name, description,
-#  base price, price per m², minimum price, minutes per m², shortest, longest)
+# Categories (R-ORD-2): (code, name, position, shown). Repairs come later.
+CATEGORIES = [
+    ("home-cleaning", gettext_noop("Home cleaning"), 10, True),
+    ("elderly-care", gettext_noop("Elderly care"), 20, True),
+    ("repairs", gettext_noop("Repairs"), 30, False),
+]
+# Extra options: (code, name, price, extra minutes).
+FRIDGE = ("fridge", gettext_noop("Inside the fridge"), "300000", 30)
+OVEN = ("oven", gettext_noop("Inside the oven"), "350000", 30)
+WINDOWS = ("windows", gettext_noop("Windows"), "400000", 45)
+BALCONY = ("balcony", gettext_noop("Balcony"), "250000", 30)
+PRODUCTS = ("provider-products", gettext_noop("The provider brings cleaning products"), "200000", 0)
+PER_SQM, PER_HOUR = "per_sqm", "per_hour"
+# Services with their price rule in price book v1:
+# (skill code, skill name, category, service code, service name, description,
+#  unit, base price, rate, minimum price, minutes per m², shortest, longest, minimum tier,
+#  asks about the person cared for, options)
 CATALOGUE = [
     (
         "home-cleaning",
         gettext_noop("Home cleaning"),
+        "home-cleaning",
         "standard-home-cleaning",
         gettext_noop("Standard home cleaning"),
         gettext_noop("Dusting, floors, kitchen surfaces and bathrooms throughout the home."),
+        PER_SQM,
         "500000",
         "40000",
         "2000000",
         "1.5",
         120,
         240,
+        "standard",
+        False,
+        [FRIDGE, OVEN, WINDOWS, BALCONY, PRODUCTS],
     ),
     (
         "kitchen-deep-cleaning",
         gettext_noop("Deep kitchen cleaning"),
+        "home-cleaning",
         "deep-kitchen-cleaning",
         gettext_noop("Deep kitchen cleaning"),
         gettext_noop("Degreasing the hob, oven, hood, cabinets inside and out, tiles and sink."),
+        PER_SQM,
         "1500000",
         "20000",
         "2500000",
         "1.0",
         150,
         240,
+        "standard",
+        False,
+        [FRIDGE, OVEN, WINDOWS, PRODUCTS],
     ),
     (
         "wood-floor-care",
         gettext_noop("Wood-floor care"),
+        "home-cleaning",
         "wood-floor-cleaning",
         gettext_noop("Wood-floor cleaning"),
         gettext_noop("Gentle cleaning and polishing of parquet and wooden floors."),
+        PER_SQM,
         "800000",
         "35000",
         "2000000",
         "1.2",
         120,
         240,
+        "standard",
+        False,
+        [PRODUCTS],
     ),
     (
         "move-in-cleaning",
         gettext_noop("Move-in cleaning"),
+        "home-cleaning",
         "move-in-cleaning",
         gettext_noop("Move-in cleaning"),
         gettext_noop("A top-to-bottom clean of an empty home before you move in."),
+        PER_SQM,
         "2000000",
         "60000",
         "4000000",
         "2.0",
         180,
         480,
+        "standard",
+        False,
+        [WINDOWS, BALCONY, PRODUCTS],
+    ),
+    (
+        "elderly-care",
+        gettext_noop("Elderly care"),
+        "elderly-care",
+        "elderly-care-day",
+        gettext_noop("A day of elderly care"),
+        gettext_noop(
+            "A carer stays 8 to 12 hours: company, meals, medication reminders, personal care."
+        ),
+        PER_HOUR,
+        "0",
+        "450000",
+        "3600000",
+        "0",
+        480,
+        720,
+        "experienced",
+        True,
+        [],
     ),
 ]
 FIRST_NAMES = [
@@ -165,39 +221,9 @@ class Command(BaseCommand):
             ServiceArea.objects.get_or_create(code=code, defaults={"name": name})[0]
             for code, name in AREAS
         ]
-        skills = {}
-        for (
-            skill_code,
-            skill_name,
-            code,
-            name,
-            description,
-            base,
-            per_sqm,
-            minimum,
-            minutes,
-            shortest,
-            longest,
-        ) in CATALOGUE:
-            skill = Skill.objects.get_or_create(code=skill_code, defaults={"name": skill_name})[0]
-            skills[skill_code] = skill
-            service, created = ServiceType.objects.get_or_create(
-                code=code,
-                defaults={
-                    "name": name,
-                    "description": description,
-                    "base_price": Decimal(base),
-                    "price_per_sqm": Decimal(per_sqm),
-                    "minimum_price": Decimal(minimum),
-                    "minutes_per_sqm": Decimal(minutes),
-                    "minimum_minutes": shortest,
-                    "maximum_minutes": longest,
-                },
-            )
-            if created:
-                service.required_skills.set([skill])
-
+        skills, services = self._catalogue()
         operator = self._user(*OPERATOR, role=Role.OPERATOR, superuser=True)
+        self._price_book(services=services, operator=operator)
         self._user(*CUSTOMER, role=Role.CUSTOMER)
         skill_list = list(skills.values())
         for number in range(1, 25):
@@ -210,12 +236,13 @@ class Command(BaseCommand):
             own_skills = [skills["home-cleaning"], skill_list[number % 4]]
             if number % 3 == 0:
                 own_skills.append(skill_list[(number + 1) % 4])
+                own_skills.append(skills["elderly-care"])  # experienced carers (R-ORD-2)
             own_areas = [areas[number % 2]] if number % 5 else areas
             if number % 4 == 0:  # some work late and every day
                 hours = [(day, time(7, 0), time(22, 0)) for day in range(7)]
             else:  # Saturday to Thursday, as is usual in Iran
                 hours = [(day, time(8, 0), time(20, 0)) for day in (5, 6, 0, 1, 2, 3)]
-            import_vetted_provider(
+            provider = import_vetted_provider(
                 user=user,
                 skills=list(dict.fromkeys(own_skills)),
                 areas=own_areas,
@@ -223,6 +250,10 @@ class Command(BaseCommand):
                 experience_years=number % 9 + 1,
                 reason="Demo data: vetted before import",
             )
+            # Qualification tiers set at vetting: every third experienced, every eighth expert.
+            tier = "expert" if number % 8 == 0 else "experienced" if number % 3 == 0 else ""
+            if tier:
+                Provider.objects.filter(pk=provider.pk).update(tier=tier)
         self._certificates(operator=operator)
         self._vetting(operator=operator, area=areas[0], skill=skills["home-cleaning"])
         self.stdout.write(
@@ -236,6 +267,77 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Applicants:       +989122000001 ... +989122000005 / {PROVIDER_PASSWORD}"
         )
+
+    def _catalogue(self):
+        """Categories, skills, services and their options; existing rows are left alone."""
+        categories = {
+            code: ServiceCategory.objects.get_or_create(
+                code=code, defaults={"name": name, "ordering": position, "is_active": shown}
+            )[0]
+            for code, name, position, shown in CATEGORIES
+        }
+        skills, services = {}, []
+        for (
+            skill_code,
+            skill_name,
+            category,
+            code,
+            name,
+            description,
+            unit,
+            base,
+            rate,
+            minimum,
+            minutes,
+            shortest,
+            longest,
+            tier,
+            asks_care,
+            options,
+        ) in CATALOGUE:
+            skill = Skill.objects.get_or_create(code=skill_code, defaults={"name": skill_name})[0]
+            skills[skill_code] = skill
+            service, created = ServiceType.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "description": description,
+                    "category": categories[category],
+                    "minimum_minutes": shortest,
+                    "maximum_minutes": longest,
+                    "minimum_tier": tier,
+                    "asks_about_person_cared_for": asks_care,
+                },
+            )
+            if created:
+                service.required_skills.set([skill])
+            for position, (option_code, option_name, _price, extra) in enumerate(options):
+                ServiceOption.objects.get_or_create(
+                    service_type=service,
+                    code=option_code,
+                    defaults={"name": option_name, "extra_minutes": extra, "ordering": position},
+                )
+            rule = {
+                "unit": unit,
+                "base_price": Decimal(base),
+                "rate": Decimal(rate),
+                "minimum_price": Decimal(minimum),
+                "minutes_per_sqm": Decimal(minutes),
+                "option_prices": {option[0]: option[2] for option in options},
+            }
+            services.append((service, rule))
+        return skills, services
+
+    def _price_book(self, *, services, operator):
+        """Price book v1, published by the demo operator, once."""
+        if PriceBook.objects.filter(number=1).exists():
+            return
+        book = PriceBook.objects.create(
+            number=1, note="Demo prices", created_by=operator, valid_from=timezone.now()
+        )
+        for service, rule in services:
+            PriceRule.objects.create(price_book=book, service_type=service, **rule)
+        publish_price_book(price_book=book, actor=operator)
 
     def _certificates(self, *, operator):
         """A checked certificate of no criminal record for each demo provider, valid for a year,

@@ -1,0 +1,288 @@
+"""How good a candidate is for an order: a score with named parts (R-MAT-2, R-MAT-4, R-MAT-5).
+
+Pure Python, no database: `matching.selectors` gathers each candidate's `CandidateFeatures` in
+one query and calls `score()`; the batch assignment (`matching.batch`) uses the same function on
+its score matrix. Every part is bounded: it lies in [0, weight], so the total lies in
+[0, sum of the weights] and no single feature can swamp the others beyond its weight.
+
+The parts (w_x is the weight of part x, settings.MATCHING_WEIGHTS; scales from
+settings.MATCHING_SCALES):
+
+- rating     = w_rating * (r - 1) / 4, where r is the average rating shrunk towards a neutral
+               prior of 3 stars worth `rating_prior_count` ratings:
+               r = (average * count + 3 * prior_count) / (count + prior_count).
+               An unrated provider gets r = 3, half the weight; one 5-star rating does not beat a
+               4.9 average over thirty.
+- kpi        = w_kpi * kpi_percent / 100; unknown KPI (None) = half the weight (neutral).
+- experience = w_experience * min(service_jobs, experience_cap_jobs) / experience_cap_jobs:
+               completed jobs of this service, saturating at the cap.
+- distance   = w_distance * (1 - min(km, distance_cap_km) / distance_cap_km); unknown distance
+               (no coordinates) = half the weight.
+- past_good  = w_past_good when this customer rated the provider well before (average >= 4).
+- workload   = w_workload * (1 - min(week_hours, cap) / cap), cap = workload_cap_hours (default
+               the weekly hour limit): fewer hours this week scores higher (R-MAT-5).
+- reward     = w_reward while staff reward the provider (R-MAT-4).
+- preferred  = w_preferred for the preferred provider of a recurring series.
+
+Ties (equal totals) are broken by fewer hours this week, then the lower provider id
+(`Score.sort_key`), so with equal scores the less-loaded provider wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+PARTS = (
+    "rating",
+    "kpi",
+    "experience",
+    "distance",
+    "past_good",
+    "workload",
+    "reward",
+    "preferred",
+)
+
+DEFAULT_WEIGHTS = {
+    "rating": 30.0,
+    "kpi": 15.0,
+    "experience": 15.0,
+    "distance": 10.0,
+    "past_good": 10.0,
+    "workload": 10.0,
+    "reward": 10.0,
+    "preferred": 20.0,
+}
+
+DEFAULT_SCALES = {
+    "rating_prior_count": 3.0,  # ratings' worth of a neutral 3-star prior
+    "experience_cap_jobs": 50.0,  # jobs of the service beyond which experience counts no more
+    "distance_cap_km": 20.0,  # from this distance on, the distance part is 0
+    "workload_cap_hours": None,  # None: settings.MAX_WORK_HOURS_PER_WEEK
+}
+
+NEUTRAL_RATING = 3.0
+GOOD_RATING = 4.0  # a customer's average rating of a provider that counts as a good experience
+TOP_RATED_AVERAGE = 4.8  # "top-rated provider" needs this average ...
+TOP_RATED_COUNT = 10  # ... over at least this many ratings
+ROUNDING = 6  # parts are rounded so that equal inputs give exactly equal totals
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weight of each part and the scales that bound them."""
+
+    rating: float = DEFAULT_WEIGHTS["rating"]
+    kpi: float = DEFAULT_WEIGHTS["kpi"]
+    experience: float = DEFAULT_WEIGHTS["experience"]
+    distance: float = DEFAULT_WEIGHTS["distance"]
+    past_good: float = DEFAULT_WEIGHTS["past_good"]
+    workload: float = DEFAULT_WEIGHTS["workload"]
+    reward: float = DEFAULT_WEIGHTS["reward"]
+    preferred: float = DEFAULT_WEIGHTS["preferred"]
+    rating_prior_count: float = DEFAULT_SCALES["rating_prior_count"]
+    experience_cap_jobs: float = DEFAULT_SCALES["experience_cap_jobs"]
+    distance_cap_km: float = DEFAULT_SCALES["distance_cap_km"]
+    workload_cap_hours: float = 44.0
+
+    def __post_init__(self):
+        for name in PARTS:
+            if getattr(self, name) < 0:
+                raise ValueError(f"Matching weight {name!r} must not be negative.")
+        for name in ("experience_cap_jobs", "distance_cap_km", "workload_cap_hours"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Matching scale {name!r} must be positive.")
+        if self.rating_prior_count < 0:
+            raise ValueError("Matching scale 'rating_prior_count' must not be negative.")
+
+    @classmethod
+    def from_settings(cls) -> Weights:
+        weights = {**DEFAULT_WEIGHTS, **getattr(settings, "MATCHING_WEIGHTS", {})}
+        scales = {**DEFAULT_SCALES, **getattr(settings, "MATCHING_SCALES", {})}
+        unknown = (set(weights) - set(PARTS)) | (set(scales) - set(DEFAULT_SCALES))
+        if unknown:
+            raise ValueError(f"Unknown matching weights or scales: {sorted(unknown)}")
+        if scales["workload_cap_hours"] is None:
+            scales["workload_cap_hours"] = settings.MAX_WORK_HOURS_PER_WEEK
+        return cls(
+            **{name: float(value) for name, value in weights.items()},
+            **{name: float(value) for name, value in scales.items()},
+        )
+
+    @property
+    def maximum(self) -> float:
+        return sum(getattr(self, name) for name in PARTS)
+
+
+@dataclass(frozen=True)
+class CandidateFeatures:
+    """What the score looks at for one provider and one order."""
+
+    provider_id: int
+    rating: float | None = None  # the provider's average rating, None when unrated
+    rating_count: int = 0
+    kpi_percent: float | None = None  # None until the quality KPI exists
+    service_jobs: int = 0  # completed jobs of this service
+    distance_km: float | None = None  # None when either side has no coordinates
+    past_good_with_customer: bool = False
+    week_hours: float = 0.0  # hours booked or worked in the order's week
+    rewarded: bool = False
+    preferred: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One human reason for a recommendation, with the part it comes from."""
+
+    part: str
+    text: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Score:
+    features: CandidateFeatures
+    parts: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+    maxima: dict[str, float] = field(default_factory=dict)  # the weights it was scored with
+
+    @property
+    def provider_id(self) -> int:
+        return self.features.provider_id
+
+    def sort_key(self) -> tuple:
+        """Best first: higher total, then fewer hours this week, then the lower id."""
+        return (-self.total, self.features.week_hours, self.features.provider_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe, for storing beside a recommendation; `from_dict` reads it back."""
+        return {
+            "features": self.features.as_dict(),
+            "parts": dict(self.parts),
+            "total": self.total,
+            "maxima": dict(self.maxima),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Score:
+        return cls(
+            features=CandidateFeatures(**data["features"]),
+            parts={name: float(value) for name, value in data["parts"].items()},
+            total=float(data["total"]),
+            maxima={name: float(value) for name, value in data.get("maxima", {}).items()},
+        )
+
+    def fraction(self, part: str) -> float:
+        """How much of its weight the part earned, 0..1 (0 when the weight is 0)."""
+        maximum = self.maxima.get(part, 0.0)
+        return self.parts.get(part, 0.0) / maximum if maximum else 0.0
+
+    def reasons(self, *, service_name: str = "", limit: int | None = None) -> list[Reason]:
+        """Why this provider, in the active language, strongest first.
+
+        Rendered when shown (not when scored), so a stored score speaks the viewer's language.
+        """
+        f = self.features
+        found: list[Reason] = []
+
+        def add(part: str, text: str) -> None:
+            found.append(Reason(part, text, self.parts.get(part, 0.0)))
+
+        if f.preferred:
+            add("preferred", _("your regular provider"))
+        if f.rating is not None and f.rating_count:
+            if f.rating >= TOP_RATED_AVERAGE and f.rating_count >= TOP_RATED_COUNT:
+                add("rating", _("top-rated provider"))
+            add(
+                "rating",
+                ngettext(
+                    "%(rating)s rating (%(count)s review)",
+                    "%(rating)s rating (%(count)s reviews)",
+                    f.rating_count,
+                )
+                % {
+                    "rating": number_format(f.rating, 1),
+                    "count": number_format(f.rating_count),
+                },
+            )
+        if f.past_good_with_customer:
+            add("past_good", _("you rated them well before"))
+        if f.service_jobs:
+            if service_name:
+                text = ngettext(
+                    "%(count)s %(service)s job done",
+                    "%(count)s %(service)s jobs done",
+                    f.service_jobs,
+                ) % {"count": number_format(f.service_jobs), "service": service_name}
+            else:
+                text = ngettext(
+                    "%(count)s job of this kind done",
+                    "%(count)s jobs of this kind done",
+                    f.service_jobs,
+                ) % {"count": number_format(f.service_jobs)}
+            add("experience", text)
+        if f.distance_km is not None:
+            add("distance", _("%(km)s km away") % {"km": number_format(f.distance_km, 1)})
+        if f.kpi_percent is not None:
+            add(
+                "kpi",
+                _("%(percent)s%% quality score") % {"percent": number_format(f.kpi_percent, 0)},
+            )
+        if f.rewarded:
+            add("reward", _("recognised by our team for excellent work"))
+        if self.fraction("workload") >= 0.75:
+            add("workload", _("fewer jobs this week"))
+        found.sort(key=lambda reason: -reason.points)
+        return found[:limit] if limit is not None else found
+
+
+def _clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return max(low, min(high, value))
+
+
+def score(features: CandidateFeatures, weights: Weights | None = None) -> Score:
+    """The candidate's score: each part in [0, its weight], and their sum."""
+    w = weights or Weights.from_settings()
+    f = features
+    count = max(f.rating_count, 0) if f.rating is not None else 0
+    shrunk = (
+        ((f.rating or 0.0) * count + NEUTRAL_RATING * w.rating_prior_count)
+        / (count + w.rating_prior_count)
+        if count + w.rating_prior_count > 0
+        else NEUTRAL_RATING
+    )
+    fractions = {
+        "rating": _clamp((shrunk - 1.0) / 4.0),
+        "kpi": 0.5 if f.kpi_percent is None else _clamp(f.kpi_percent / 100.0),
+        "experience": _clamp(max(f.service_jobs, 0) / w.experience_cap_jobs),
+        "distance": (
+            0.5
+            if f.distance_km is None
+            else 1.0 - _clamp(max(f.distance_km, 0.0) / w.distance_cap_km)
+        ),
+        "past_good": 1.0 if f.past_good_with_customer else 0.0,
+        "workload": 1.0 - _clamp(max(f.week_hours, 0.0) / w.workload_cap_hours),
+        "reward": 1.0 if f.rewarded else 0.0,
+        "preferred": 1.0 if f.preferred else 0.0,
+    }
+    parts = {name: round(getattr(w, name) * fractions[name], ROUNDING) for name in PARTS}
+    return Score(
+        features=f,
+        parts=parts,
+        total=round(sum(parts.values()), ROUNDING),
+        maxima={name: getattr(w, name) for name in PARTS},
+    )
+
+
+def rank(scores) -> list[Score]:
+    """Best first, ties to the less-loaded provider, then the lower id."""
+    return sorted(scores, key=Score.sort_key)

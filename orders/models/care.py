@@ -1,0 +1,109 @@
+"""The person cared for (R-ORD-1): recorded at intake for services that ask about them
+(`ServiceType.asks_about_person_cared_for`, e.g. elderly care).
+
+Name, conditions, special needs and notes are health data: they are encrypted at rest and shown
+only to the customer who entered them, the provider assigned to the job while it is theirs, and
+staff holding `orders.view_carerecipient` (whose reads are logged in `CareRecipientAccess`).
+Who may see them is decided in one place, `orders.care.can_see_care_details`.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.crypto import EncryptedTextField
+
+from .core import Order
+
+MAX_AGE = 130
+
+
+class Mobility(models.TextChoices):
+    WALKS_ALONE = "walks_alone", _("Walks alone")
+    WALKS_WITH_HELP = "walks_with_help", _("Walks with help")
+    WHEELCHAIR = "wheelchair", _("Uses a wheelchair")
+    BEDRIDDEN = "bedridden", _("Bedridden")
+
+
+class Condition(models.TextChoices):
+    DEMENTIA = "dementia", _("Dementia or memory loss")
+    DIABETES = "diabetes", _("Diabetes")
+    AFTER_SURGERY = "after_surgery", _("Recovering after surgery")
+    HEART = "heart", _("Heart condition")
+    STROKE = "stroke", _("After a stroke")
+    PARKINSONS = "parkinsons", _("Parkinson's disease")
+    HEARING_VISION = "hearing_vision", _("Poor hearing or sight")
+    INCONTINENCE = "incontinence", _("Incontinence")
+
+
+class CareRecipient(models.Model):
+    """The person cared for in one order. One per order; the order needs no field for it."""
+
+    order = models.OneToOneField(
+        Order,
+        on_delete=models.CASCADE,
+        related_name="care_recipient",
+        verbose_name=_("order"),
+    )
+    full_name = EncryptedTextField(_("name"))
+    age = models.PositiveSmallIntegerField(
+        _("age"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AGE)]
+    )
+    mobility = models.CharField(_("mobility"), max_length=20, choices=Mobility.choices)
+    # Condition codes (Condition), comma-separated, encrypted like the free text beside them.
+    condition_codes = EncryptedTextField(_("conditions"), blank=True)
+    other_conditions = EncryptedTextField(_("other conditions"), blank=True)
+    language = models.CharField(_("language spoken"), max_length=100)
+    special_needs = EncryptedTextField(_("special needs"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person cared for")
+        verbose_name_plural = _("people cared for")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age__gte=1, age__lte=MAX_AGE), name="care_recipient_age_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mobility__in=Mobility.values),
+                name="care_recipient_mobility_valid",
+            ),
+        ]
+
+    def __str__(self):
+        # Never the name: this string appears in logs and admin histories.
+        return _("Person cared for in order #%(number)s") % {"number": self.order_id}
+
+    @property
+    def conditions(self) -> list[str]:
+        return [code for code in self.condition_codes.split(",") if code]
+
+    @property
+    def condition_labels(self) -> list[str]:
+        labels = dict(Condition.choices)
+        return [labels.get(code, code) for code in self.conditions]
+
+
+class CareRecipientAccess(models.Model):
+    """A member of staff opened the details of a person cared for. Append-only."""
+
+    care_recipient = models.ForeignKey(
+        CareRecipient,
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        verbose_name=_("person cared for"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("care details access")
+        verbose_name_plural = _("care details accesses")
+
+    def __str__(self):
+        return f"{self.user} · {self.care_recipient} · {self.at:%Y-%m-%d %H:%M}"

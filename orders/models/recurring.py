@@ -1,0 +1,256 @@
+"""Recurring cleaning (issue 4): a series repeats an order weekly or every two weeks.
+
+A `RecurringSeries` is made from one of the customer's confirmed or completed orders and keeps
+what to book again: service, area, address, home area, notes, the local weekday and start time,
+and the provider who did it (preferred for every occurrence). A beat task books the occurrences
+RECURRING_HORIZON_DAYS ahead; each one is a `SeriesOccurrence` row, unique per series and date,
+holding either the order booked or why that date could not be booked. A customer may sign a
+`SeriesAgreement` when starting the series: a standing agreement whose signature is recorded on
+each occurrence's contract.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import Provider, ServiceArea
+
+from .catalogue import ServiceOption, ServiceType
+from .core import Order
+from .pricebook import Difficulty
+
+
+class SeriesInterval(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+
+
+INTERVAL_DAYS = {SeriesInterval.WEEKLY: 7, SeriesInterval.FORTNIGHTLY: 14}
+
+
+class SeriesStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ENDED = "ended", _("Ended")
+
+
+class RecurringSeries(models.Model):
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="recurring_series",
+        verbose_name=_("customer"),
+    )
+    first_order = models.ForeignKey(
+        Order,
+        on_delete=models.PROTECT,
+        related_name="series_started",
+        verbose_name=_("first order"),
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    address = models.CharField(_("address"), max_length=300)
+    # As on the order: per-m² services by the home's area, per-hour services by the hours.
+    home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
+    hours = models.PositiveSmallIntegerField(_("hours booked"), null=True, blank=True)
+    difficulty = models.CharField(
+        _("condition of the home"), max_length=10, choices=Difficulty.choices, default="normal"
+    )
+    # The options chosen on the first order, booked again each time at the price then.
+    options = models.ManyToManyField(
+        ServiceOption, blank=True, related_name="+", verbose_name=_("options")
+    )
+    notes = models.TextField(_("personal requests"), blank=True)
+    # Local weekday (Monday is 0, as date.weekday() counts) and local start time.
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    start_time = models.TimeField(_("start time"))
+    interval = models.CharField(_("repeats"), max_length=12, choices=SeriesInterval.choices)
+    # The first date an occurrence may fall on; occurrences are starts_on + k * interval.
+    starts_on = models.DateField(_("first repeat on"))
+    ends_on = models.DateField(_("last repeat on"), null=True, blank=True)
+    preferred_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred provider"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SeriesStatus.choices, default=SeriesStatus.ACTIVE
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("recurring series")
+        verbose_name_plural = _("recurring series")
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=SeriesStatus.values), name="series_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(interval__in=SeriesInterval.values), name="series_interval_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(home_area_sqm__isnull=True) | Q(home_area_sqm__gt=0),
+                name="series_home_area_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="series_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="series_ends_after_start",
+            ),
+            # An order repeats in at most one series that has not ended.
+            models.UniqueConstraint(
+                fields=["first_order"],
+                condition=~Q(status="ended"),
+                name="series_one_open_per_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return _("Recurring series #%(number)s") % {"number": self.pk}
+
+    @property
+    def interval_days(self) -> int:
+        return INTERVAL_DAYS[self.interval]
+
+    def dates_between(self, first, last):
+        """The occurrence dates d with first <= d <= last (and not after ends_on)."""
+        step = timedelta(days=self.interval_days)
+        if self.ends_on is not None and self.ends_on < last:
+            last = self.ends_on
+        if last < self.starts_on or last < first:
+            return []
+        day = self.starts_on
+        if first > day:
+            skipped = -(-(first - day).days // self.interval_days)  # ceiling
+            day += step * skipped
+        dates = []
+        while day <= last:
+            dates.append(day)
+            day += step
+        return dates
+
+
+class SeriesEvent(models.Model):
+    """Append-only audit of a series: started, paused, resumed, ended (who, when, why)."""
+
+    series = models.ForeignKey(
+        RecurringSeries, on_delete=models.CASCADE, related_name="events", verbose_name=_("series")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=10, choices=SeriesStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=10, choices=SeriesStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the platform acted on its own."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("series event")
+        verbose_name_plural = _("series events")
+
+    def __str__(self):
+        return f"{self.series_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class SeriesOccurrence(models.Model):
+    """One date of a series: the order booked for it, or why it could not be booked. The
+    database holds one row per series and date, so no date is ever booked twice."""
+
+    series = models.ForeignKey(
+        RecurringSeries,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+        verbose_name=_("series"),
+    )
+    occurs_on = models.DateField(_("date"))
+    order = models.OneToOneField(
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="series_occurrence",
+        verbose_name=_("order"),
+    )
+    problem = models.TextField(_("why it could not be booked"), blank=True)
+    customer_told_at = models.DateTimeField(_("customer told"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurs_on"]
+        verbose_name = _("series occurrence")
+        verbose_name_plural = _("series occurrences")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "occurs_on"], name="series_date_once"),
+            # Either an order was booked or the reason it was not is recorded.
+            models.CheckConstraint(
+                condition=Q(order__isnull=False) | ~Q(problem=""),
+                name="series_occurrence_booked_or_explained",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.series_id}: {self.occurs_on}"
+
+
+class SeriesAgreement(models.Model):
+    """The customer's standing agreement covering every occurrence of a series: signed once
+    (typed full name, time, IP address, browser, SHA-256 of the exact text) and never changed.
+    Each occurrence's contract records the customer's signature under it."""
+
+    series = models.OneToOneField(
+        RecurringSeries,
+        on_delete=models.PROTECT,
+        related_name="agreement",
+        verbose_name=_("series"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signer"),
+    )
+    typed_name = models.CharField(_("typed name"), max_length=150)
+    signed_at = models.DateTimeField(_("signed"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("standing agreement")
+        verbose_name_plural = _("standing agreements")
+
+    def __str__(self):
+        return _("Standing agreement #%(number)s") % {"number": self.pk}
+
+    def save(self, *args, **kwargs):
+        # Signed once and never changed, like a contract signature (R-ORD-4).
+        if self.pk is not None:
+            raise ValueError("A standing agreement cannot be changed once signed.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,214 @@
+"""The operator's audit of an order's candidates and assignment by hand (R-MAT-1)."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from matching import services
+from matching.models import Offer, OfferStatus, Recommendation, RecommendationStatus
+from matching.selectors import audit_rows, considered_providers
+from orders.models import Order, OrderStatus
+from orders.services import DoubleBookingError
+from providers.models import ProviderStatus, ProviderTier, TimeOff
+from providers.services import suspend_provider
+from tests.factories import (
+    AreaFactory,
+    OperatorFactory,
+    OrderFactory,
+    ProviderFactory,
+    SkillFactory,
+    UserFactory,
+    local_datetime,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(service, area):
+    service.minimum_tier = ProviderTier.EXPERIENCED
+    service.save()
+    made = OrderFactory(service_type=service, area=area, starts_at=local_datetime(2, 10))
+    return Order.objects.select_related("service_type", "area").get(pk=made.pk)
+
+
+def experienced(**kwargs):
+    return ProviderFactory(tier=ProviderTier.EXPERIENCED, **kwargs)
+
+
+def job(provider, order, start_hour, end_hour, status=OrderStatus.CONFIRMED):
+    day = timezone.localtime(order.starts_at).replace(hour=0, minute=0)
+    return OrderFactory(
+        provider=provider,
+        status=status,
+        starts_at=day + timedelta(hours=start_hour),
+        ends_at=day + timedelta(hours=end_hour),
+    )
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_every_exclusion_reason_is_named(order, operator, settings):
+    settings.MAX_WORK_HOURS_PER_WEEK = 6
+    eligible = experienced()
+    not_skilled = experienced(skills=[SkillFactory(code="wood", name="Woodwork")])
+    not_in_area = experienced(areas=[AreaFactory(code="south", name="South")])
+    below_tier = ProviderFactory(tier=ProviderTier.STANDARD)
+    not_working = experienced(hours=[(d, time(13), time(20)) for d in range(7)])
+    time_off = experienced()
+    day = timezone.localdate(order.starts_at)
+    TimeOff.objects.create(provider=time_off, starts_on=day, ends_on=day, reason="wedding")
+    busy = experienced()
+    job(busy, order, 11, 13)
+    over_day = experienced()
+    job(over_day, order, 13, 20)  # 7 h that day + 2 h > 8
+    over_week = experienced()
+    job(over_week, order, 13, 18)  # 5 h + 2 h > 6 a week, within 8 a day
+    suspended = experienced()
+    suspend_provider(provider=suspended, actor=operator, reason="complaints")
+    removed = experienced(status=ProviderStatus.REMOVED)
+    declined = experienced()
+    Offer.objects.create(
+        order=order,
+        provider=declined,
+        status=OfferStatus.DECLINED,
+        expires_at=order.starts_at,
+    )
+    passed = experienced()
+    Recommendation.objects.create(
+        order=order,
+        provider=passed,
+        round=1,
+        rank=1,
+        score={"features": {"provider_id": passed.pk}, "parts": {}, "total": 0},
+        status=RecommendationStatus.PASSED,
+    )
+    wood_elsewhere = [SkillFactory(code="wood", name="Woodwork")]
+    experienced(skills=wood_elsewhere, areas=[AreaFactory(code="east", name="East")])  # ignored
+
+    considered = list(considered_providers(order))
+    rows = {row.provider.pk: row for row in audit_rows(order, considered)}
+    assert rows[eligible.pk].reasons == []
+    assert rows[not_skilled.pk].reasons == ["not_skilled"]
+    assert rows[not_in_area.pk].reasons == ["not_in_area"]
+    assert rows[below_tier.pk].reasons == ["below_tier"]
+    assert rows[not_working.pk].reasons == ["not_working"]
+    assert rows[time_off.pk].reasons == ["time_off"]
+    assert rows[busy.pk].reasons == ["busy"]
+    assert rows[over_day.pk].reasons == ["day_limit", "week_limit"]
+    assert rows[over_week.pk].reasons == ["week_limit"]
+    assert rows[suspended.pk].reasons == ["status"]
+    assert rows[removed.pk].reasons == ["status"]
+    assert rows[declined.pk].reasons == ["offered_before"]
+    assert rows[passed.pk].reasons == ["passed"]
+    assert len(rows) == 13
+    assert rows[eligible.pk].eligible
+    assert rows[busy.pk].reason_texts() == ["busy with another job then (with the travel gap)"]
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_the_audit_page_lists_the_ranked_and_the_excluded_with_bounded_queries(
+    client, order, django_assert_max_num_queries
+):
+    client.force_login(OperatorFactory())
+    url = reverse("matching:candidates", args=[order.pk])
+    counts = []
+    for extra in (3, 30):
+        experienced_batch = [experienced() for _ in range(extra)]
+        ProviderFactory(skills=[SkillFactory(code="wood", name="Woodwork")])
+        with django_assert_max_num_queries(40) as captured:
+            page = client.get(url)
+        counts.append(len(captured))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f'id="ranked-{experienced_batch[-1].pk}"' in html
+        assert "lacks a required skill" in html
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_only_staff_with_the_permission_may_audit(client, order):
+    url = reverse("matching:candidates", args=[order.pk])
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 302  # the admin's login page
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get(url).status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="audit_matching"))
+    staff = type(staff).objects.get(pk=staff.pk)
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.requirement("R-MAT-1", "R-MAT-3")
+def test_assigning_by_hand_confirms_withdraws_the_offer_and_records_why(
+    client, order, operator, sms_outbox, django_capture_on_commit_callbacks
+):
+    offered, chosen = experienced(), experienced()
+    services.offer_to_next_candidate(order_id=order.pk)
+    assert Offer.objects.get(order=order).provider == offered
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:candidates", args=[order.pk]),
+            {"provider": chosen.pk, "reason": "Customer asked for her by phone"},
+        )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.provider) == (OrderStatus.CONFIRMED, chosen)
+    assert Offer.objects.get(order=order).status == OfferStatus.WITHDRAWN
+    event = order.events.last()
+    assert (event.to_status, event.actor, event.reason) == (
+        OrderStatus.CONFIRMED,
+        operator,
+        "Customer asked for her by phone",
+    )
+    assert {message["to"] for message in sms_outbox} >= {
+        str(chosen.user.phone),
+        str(order.customer.phone),
+    }
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_assigning_by_hand_still_refuses_a_double_booking_and_changes_nothing(
+    order, operator, django_capture_on_commit_callbacks
+):
+    first, busy = experienced(), experienced()
+    services.offer_to_next_candidate(order_id=order.pk)
+    job(busy, order, 11, 13)
+    with pytest.raises(DoubleBookingError):
+        services.assign_by_hand(order=order, provider=busy, actor=operator, reason="urgent")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OFFERED
+    assert Offer.objects.get(order=order).status == OfferStatus.PENDING
+    with pytest.raises(services.AssignmentError):
+        services.assign_by_hand(order=order, provider=first, actor=operator, reason="  ")
+    below = ProviderFactory(tier=ProviderTier.STANDARD)
+    with pytest.raises(services.AssignmentError, match="tier"):
+        services.assign_by_hand(order=order, provider=below, actor=operator, reason="urgent")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.OFFERED
+
+
+def test_a_no_provider_order_can_be_assigned_by_hand(order, operator):
+    services.offer_to_next_candidate(order_id=order.pk)  # nobody: no_provider
+    order.refresh_from_db()
+    assert order.status == OrderStatus.NO_PROVIDER
+    late = experienced()
+    services.assign_by_hand(order=order, provider=late, actor=operator, reason="Called her")
+    order.refresh_from_db()
+    assert (order.status, order.provider) == (OrderStatus.CONFIRMED, late)
+
+
+def test_the_admin_links_orders_and_offers_to_the_audit(client, order, operator):
+    experienced()
+    services.offer_to_next_candidate(order_id=order.pk)
+    client.force_login(operator)
+    url = reverse("matching:candidates", args=[order.pk])
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert url in page.content.decode()
+    offer = Offer.objects.get(order=order)
+    page = client.get(reverse("admin:matching_offer_change", args=[offer.pk]))
+    assert url in page.content.decode()
