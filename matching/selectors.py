@@ -40,7 +40,7 @@ from providers.models import (
 )
 from providers.models.core import BOOKABLE_STATUSES
 
-from . import scoring
+from . import ranking, scoring
 from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
 
 GOOD_EXPERIENCE = scoring.GOOD_RATING
@@ -157,8 +157,26 @@ def ranked_candidates(
     order: Order, *, limit: int | None = None, exclude_ids=(), weights=None
 ) -> list[Candidate]:
     """Eligible providers with their Score, best first (ties: fewer hours this week, then the
-    lower id). Two queries, however many candidates: the features of every candidate as plain
-    values, scored in Python (scoring.py), then the chosen providers as model instances."""
+    lower id), the chosen `limit` loaded as model instances. A fixed number of queries however
+    many candidates (matching/ranking.py: the area's candidates with their fixed features,
+    their jobs around the order summed per provider, the customer's good ratings, then the
+    chosen providers); the rules of `orders.scheduling.eligible_providers` and the scores of
+    `scoring.score`, equal to `ranked_candidates_in_sql` (tests/matching/test_ranking.py)."""
+    weights = weights or scoring.Weights.from_settings()
+    scores = ranking.top_scores(order, limit=limit, exclude_ids=exclude_ids, weights=weights)
+    if not scores:
+        return []
+    providers = Provider.objects.select_related("user").in_bulk([s.provider_id for s in scores])
+    return [Candidate(providers[s.provider_id], s) for s in scores]
+
+
+def ranked_candidates_in_sql(
+    order: Order, *, limit: int | None = None, exclude_ids=(), weights=None
+) -> list[Candidate]:
+    """`ranked_candidates` computed the reference way: `candidates_for` (one query with a
+    subquery per rule and candidate, `orders.scheduling.eligible_providers`) annotated with
+    `with_features`, every candidate scored, then the chosen providers loaded. Two queries,
+    but slow at scale (bench/README.md); tests/matching/test_ranking.py proves both equal."""
     weights = weights or scoring.Weights.from_settings()
     rows = with_features(
         candidates_for(order, exclude_ids=exclude_ids), order=order, point=order_point(order)

@@ -69,12 +69,12 @@ class PriceLine:
                 return _("Service, %(hours)s h") % {"hours": self.quantity}
             return _("Service, %(area)s m²") % {"area": self.quantity}
         if self.kind == "difficulty":
-            return _("Condition of the home: %(condition)s (\u00d7%(multiplier)s)") % {
+            return _("Condition of the home: %(condition)s (×%(multiplier)s)") % {  # noqa: RUF001
                 "condition": _label(Difficulty, self.code),
                 "multiplier": self.multiplier,
             }
         if self.kind == "tier":
-            return _("Provider tier: %(tier)s (\u00d7%(multiplier)s)") % {
+            return _("Provider tier: %(tier)s (×%(multiplier)s)") % {  # noqa: RUF001
                 "tier": _label(ProviderTier, self.code),
                 "multiplier": self.multiplier,
             }
