@@ -246,6 +246,9 @@ OFFER_TIMEOUT_MINUTES = env.int("OFFER_TIMEOUT_MINUTES", default=30)
 # Scheduling (R-ORD-5): time held after each job for travel, and workload limits.
 TRAVEL_BUFFER_MINUTES = env.int("TRAVEL_BUFFER_MINUTES", default=30)
 MAX_WORK_HOURS_PER_DAY = env.int("MAX_WORK_HOURS_PER_DAY", default=8)
+# Slot searches and quotes reuse a day's answer until an assigned order or a provider's
+# schedule changes (orders/availability.py), and at most this long.
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=300)
 MAX_WORK_HOURS_PER_WEEK = env.int("MAX_WORK_HOURS_PER_WEEK", default=44)
 MIN_REST_MINUTES = env.int("MIN_REST_MINUTES", default=30)
 # Cancellation and the guarantee (R-ORD-3, R-ORD-7).

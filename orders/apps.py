@@ -29,3 +29,8 @@ class OrdersConfig(AppConfig):
         ],
         "vetting": ["view_servicetype"],
     }
+
+    def ready(self):
+        from . import availability
+
+        availability.connect()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from providers.models import ServiceArea
 
-from . import scheduling
+from . import availability, scheduling
 from .forms_care import CareIntakeMixin
 from .forms_catalogue import CatalogueIntakeMixin
 from .models import SavedAddress, ServiceOption
@@ -138,7 +138,7 @@ class BookingForm(CatalogueIntakeMixin, CareIntakeMixin, forms.Form):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
             return cleaned
-        if not scheduling.is_start_available(
+        if not availability.is_start_available(
             service_type=booking.service_type,
             area=booking.area,
             starts_at=starts_at,
@@ -189,7 +189,7 @@ class StartTimesForm(forms.Form):
             ).duration
         except ValidationError:
             return None
-        return scheduling.available_start_times(
+        return availability.start_times(
             service_type=data["service_type"], area=data["area"], day=data["day"], duration=duration
         )
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_noop
 
 from providers.services.commitment import names_match
 
-from . import notifications, scheduling
+from . import availability, notifications
 from .models import (
     Channel,
     ContractParty,
@@ -374,7 +374,7 @@ def _book_date(series: RecurringSeries, day: date, run: BookingRun) -> None:
     try:
         with transaction.atomic():
             _quote, starts_at, ends_at = validate_booking(request)
-            if not scheduling.is_start_available(
+            if not availability.is_start_available(
                 service_type=series.service_type,
                 area=series.area,
                 starts_at=starts_at,

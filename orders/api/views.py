@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.throttle import attempts, client_ip, count_attempt
 
-from .. import scheduling, selectors, services
+from .. import availability, selectors, services
 from ..models import Channel, Difficulty, Order
 from ..pricing import quote_for
 from . import idempotency
@@ -82,7 +82,7 @@ def _booking_request(data: dict, *, address: str = "-", notes: str = ""):
 def _checked_booking(booking: services.BookingRequest):
     """The web booking's checks: the booking rules, then that somebody is free then (R-ORD-5)."""
     quote, starts_at, ends_at = services.validate_booking(booking)
-    if not scheduling.is_start_available(
+    if not availability.is_start_available(
         service_type=booking.service_type, area=booking.area, starts_at=starts_at, ends_at=ends_at
     ):
         raise ValidationError(
@@ -143,7 +143,7 @@ class SlotsView(CustomerAPIView):
             hours=data.get("hours"),
             options=data.get("options") or (),
         )
-        times = scheduling.available_start_times(
+        times = availability.start_times(
             service_type=data["service"],
             area=data["area"],
             day=data["day"],
