@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from accounts.crypto import keyed_hash
 from accounts.models import Role, User
 from orders.models import PriceBook, PriceRule, ServiceCategory, ServiceOption, ServiceType
-from orders.pricebook import publish_price_book
+from orders.pricebook import copy_price_book, publish_price_book
 from providers.models import (
     CommitmentText,
     Course,
@@ -329,15 +329,40 @@ class Command(BaseCommand):
         return skills, services
 
     def _price_book(self, *, services, operator):
-        """Price book v1, published by the demo operator, once."""
-        if PriceBook.objects.filter(number=1).exists():
+        """Price book v1, published by the demo operator, once. A database upgraded from before
+        the price book already has a v1 (copied by a migration from the old service prices)
+        without the newer services and options: those are added in a new version."""
+        current = PriceBook.objects.current()
+        if current is None:
+            if PriceBook.objects.exists():
+                return  # staff keep their own drafts; nothing published to build on
+            book = PriceBook.objects.create(
+                number=1, note="Demo prices", created_by=operator, valid_from=timezone.now()
+            )
+            for service, rule in services:
+                PriceRule.objects.create(price_book=book, service_type=service, **rule)
+            publish_price_book(price_book=book, actor=operator)
             return
-        book = PriceBook.objects.create(
-            number=1, note="Demo prices", created_by=operator, valid_from=timezone.now()
+        held = {rule.service_type_id: rule for rule in current.rules.all()}
+        missing = [
+            (service, rule)
+            for service, rule in services
+            if service.pk not in held
+            or not set(rule["option_prices"]) <= set(held[service.pk].option_prices)
+        ]
+        if not missing:
+            return
+        draft = copy_price_book(
+            source=current, actor=operator, note="Demo prices for new services and options"
         )
-        for service, rule in services:
-            PriceRule.objects.create(price_book=book, service_type=service, **rule)
-        publish_price_book(price_book=book, actor=operator)
+        for service, rule in missing:
+            copied = draft.rules.filter(service_type=service).first()
+            if copied is None:
+                PriceRule.objects.create(price_book=draft, service_type=service, **rule)
+            else:
+                copied.option_prices = {**rule["option_prices"], **copied.option_prices}
+                copied.save(update_fields=["option_prices"])
+        publish_price_book(price_book=draft, actor=operator)
 
     def _certificates(self, *, operator):
         """A checked certificate of no criminal record for each demo provider, valid for a year,
