@@ -270,7 +270,8 @@ def test_ranking_takes_two_queries_however_many_candidates(service, area):
     few, few_queries = queries_for(3)
     many, many_queries = queries_for(27)
     assert (few, many) == (3, 30)
-    assert few_queries == many_queries == 2  # the features, then the chosen providers
+    # Serving ids, candidates with features, their jobs, then the chosen providers.
+    assert few_queries == many_queries == 4
 
 
 @pytest.mark.requirement("R-MAT-4")

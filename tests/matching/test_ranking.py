@@ -121,7 +121,7 @@ def test_fast_ranking_equals_the_reference_query_on_random_data(seed, settings):
         customer=customer,
         services=[cleaning, care],
     )
-    compared = found = 0
+    compared = found = empty = 0
     for _ in range(30):
         day = MONDAY + timedelta(days=rng.randrange(0, 7))
         starts_at = at(day, rng.randrange(6, 19), rng.choice([0, 30]))
@@ -154,7 +154,9 @@ def test_fast_ranking_equals_the_reference_query_on_random_data(seed, settings):
             _same(order, limit=2, exclude_ids=[everyone[0].provider.pk])
         compared += 1
         found += len(everyone)
-    assert compared == 30 and found > 30  # the data give candidates, and not to every order
+        empty += not everyone
+    # The data give candidates to many orders, several to some, and to some nobody.
+    assert compared == 30 and found > 15 and 8 <= compared - empty < compared
 
 
 @pytest.mark.requirement("R-MAT-1")
