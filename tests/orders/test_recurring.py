@@ -277,9 +277,9 @@ def test_next_cleaning_booked_message(
     booked = [t for t in texts_to(sms_outbox, customer) if t.startswith("Your next cleaning")]
     assert booked == [
         f"Your next cleaning is booked for 2026-03-21 09:00: Standard home cleaning, order "
-        f"#{first.pk}, {first.price:.0f} IRR. We are asking your provider.",
+        f"#{first.pk}, {first.price:,.0f} IRR. We are asking your provider.",
         f"Your next cleaning is booked for 2026-03-28 09:00: Standard home cleaning, order "
-        f"#{second.pk}, {second.price:.0f} IRR. We are asking your provider.",
+        f"#{second.pk}, {second.price:,.0f} IRR. We are asking your provider.",
     ]
     assert not [t for t in texts_to(sms_outbox, customer) if t.startswith("Order #")]
 
