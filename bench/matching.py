@@ -7,9 +7,10 @@ Builds (or reuses, while its size marker matches) a PostgreSQL database (DATABAS
 postgres://postgres@127.0.0.1:5432/hs_bench_matching; refused without "bench" in its name) with
 100,000 providers over 50 areas (bench/datagen.py), then ranks the candidates of 1,000 requested
 orders, one after another, with matching's real selector `selectors.ranked_candidates(order,
-limit=3)` (the query, the features and the scores: what the recommendation task does), after
-20 warm-up calls. Prints p50, p95 and the mean in ms, and as the last line `match_p95_ms=NN`
-(target: under 50).
+limit=3)` (the rosters, the queries, the features and the scores: what the recommendation task
+does), after 20 warm-up calls. A process keeps each area's roster (matching/roster.py) once
+loaded: the calls that loaded one are counted and timed apart as well as in the totals. Prints
+p50, p95 and the mean in ms, and as the last line `match_p95_ms=NN` (target: under 50).
 
 --syncdb creates the tables from the current models instead of `manage.py migrate` (for
 development while the models are ahead of the migrations). --explain prints EXPLAIN ANALYZE of
@@ -58,6 +59,7 @@ def main() -> None:
     )
     from django.db import connection, reset_queries
 
+    from matching import roster
     from matching.selectors import candidates_for, ranked_candidates
     from orders.models import Order
 
@@ -69,12 +71,15 @@ def main() -> None:
     say(f"Ranking candidates for {len(orders)} orders among {PROVIDERS} providers ...")
     for order in orders[:WARM_UP]:
         ranked_candidates(order, limit=3)
-    timings, found = [], []
+    timings, found, cold = [], [], []
     for order in orders:
+        kept = {key: id(value[1]) for key, value in roster._kept.items()}
         started = time.perf_counter()
         top = ranked_candidates(order, limit=3)
         timings.append((time.perf_counter() - started) * 1000)
         found.append(len(top))
+        # A call that loaded a roster (the first of its area in this process).
+        cold.append({key: id(value[1]) for key, value in roster._kept.items()} != kept)
         reset_queries()
     p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
     say(
@@ -85,6 +90,18 @@ def main() -> None:
         f"p50={p50:.1f} ms  p95={p95:.1f} ms  mean={statistics.fmean(timings):.1f} ms  "
         f"max={max(timings):.1f} ms"
     )
+    warm = [t for t, loaded in zip(timings, cold, strict=True) if not loaded]
+    loads = [t for t, loaded in zip(timings, cold, strict=True) if loaded]
+    if warm:
+        say(
+            f"rosters kept: {len(warm)} calls, p50={percentile(warm, 0.5):.1f} ms "
+            f"p95={percentile(warm, 0.95):.1f} ms"
+        )
+    if loads:
+        say(
+            f"roster loaded (first order of an area): {len(loads)} calls, "
+            f"p50={percentile(loads, 0.5):.1f} ms max={max(loads):.1f} ms"
+        )
     if "--explain" in sys.argv:
         slowest = orders[max(range(len(orders)), key=timings.__getitem__)]
         sql, params = candidates_for(slowest).query.sql_with_params()

@@ -19,4 +19,6 @@ class MatchingConfig(AppConfig):
     }
 
     def ready(self):
-        from . import receivers  # noqa: F401  (subscribes to orders' signals)
+        from . import receivers, roster  # noqa: F401  (receivers subscribes to orders' signals)
+
+        roster.connect()

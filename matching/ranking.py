@@ -3,21 +3,23 @@
 The reference, `selectors.ranked_candidates_in_sql`, is one query (orders.scheduling's
 `eligible_providers` with the score's features as annotations) that PostgreSQL plans poorly at
 scale: with 2,000-3,000 providers per area it evaluates the working-hours, clash and workload
-subqueries per candidate, the workload ones twice, and builds a hash of every provider working
-at that hour (bench/README.md, matching). Here the same rules run in a fixed number of queries:
+subqueries per candidate (bench/README.md, matching). Here the same rules run on:
 
-1. who serves the order's area or lives within their travel radius of the job (one query, the
-   ids only);
-2. of those, the qualified (bookable, probation per setting, tier), skilled, working for the
-   whole job that weekday and not on time off, nor already offered the order, nor avoided or
-   excluded, with the score's fixed features (`selectors.with_features`: jobs of the service,
-   the customer's good past ratings, an active reward, the distance), filtered by an id array
-   so that every subquery is an index probe per candidate;
-3. their jobs that count (the order's local day and week, and blocking jobs near it), summed per
-   provider in one pass: hours that day and week, and whether one clashes (the rules of
-   `orders.scheduling.clashing_jobs` and `eligible_providers`' hour limits);
+1. the rosters (matching/roster.py): the standing data of the area's providers and of those
+   with a travel radius, cached in memory between changes, on which the rules that depend on
+   them alone are decided at once per order (qualified, skilled, working for the whole job that
+   weekday, not on time off, in the area or within their radius) with the score's fixed
+   features (rating, jobs of the service, distance, an active reward);
+2. three small queries for what belongs to the moment: the service's required skills, who was
+   already offered the order, and the providers this customer rated well;
+3. the candidates' jobs around the order (their hours that local day and week, and whether one
+   clashes: the rules of `orders.scheduling.clashing_jobs` and `eligible_providers`' hour
+   limits), read only for those that can still reach the top `limit`: a candidate's total with
+   no hours this week is an upper bound of its score (workload is the only part that depends on
+   the jobs), so the best bounds are read first and reading stops once no bound left can reach
+   the `limit`-th score found (at most two queries);
 
-then, in Python, the clash and hour limits and the scores. Scoring every candidate with
+then the clash and hour limits and the scores in Python. Scoring every candidate with
 `scoring.score` (a dataclass per part) would cost more than the queries, so each candidate's
 total is first computed with the same formula inline (`_quick_totals`), and only those that can
 reach the top `limit` (within a margin far above the rounding difference) are scored exactly and
@@ -27,15 +29,17 @@ tests/matching/test_ranking.py checks equality with the reference on random data
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, DurationField, Exists, F, OuterRef, Q, Sum
+from django.db.models import Avg, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from orders.geo import order_point, within_travel_radius
+from orders.geo import order_point
 from orders.models import BLOCKING_STATUSES, Order, ServiceType
 from orders.scheduling import (
     WORKLOAD_STATUSES,
@@ -43,16 +47,18 @@ from orders.scheduling import (
     _week_bounds,
     day_hours_limit,
     gap_between_jobs,
-    qualified_providers,
 )
-from providers.models import Provider, TimeOff, WorkingHours
+from providers.models import ProviderStatus, ProviderTier
+from providers.models.core import BOOKABLE_STATUSES
 
-from . import scoring
+from . import roster, scoring
 from .models import Offer
 
 # Exact totals are rounded to 1e-6 per part; the inline totals may differ from them by a few
 # millionths. Candidates within this margin of the cut are scored exactly.
 MARGIN = 1e-3
+# How many of the best bounds have their jobs read first (the rest, if needed, in one more query).
+FIRST_READ = 48
 
 
 def id_array(ids):
@@ -64,77 +70,181 @@ def id_array(ids):
     return ids
 
 
-def serving_ids(order: Order, point) -> list[int]:
-    """Ids of the providers who serve the order's area or live within their travel radius of
-    the job (orders.scheduling.serving, as ids)."""
-    members = (
-        Provider.areas.through.objects.filter(servicearea_id=order.area_id)
-        .order_by()
-        .values_list("provider_id", flat=True)
-    )
-    if point is None:
-        return list(members)
-    nearby = (
-        Provider.objects.filter(within_travel_radius(point)).order_by().values_list("pk", flat=True)
-    )
-    return list(members.union(nearby))
+def _good_experiences(order: Order) -> list[int]:
+    """Providers this customer rated well on average (selectors.with_features' past_good)."""
+    from .selectors import GOOD_EXPERIENCE  # selectors imports this module
 
-
-def candidate_rows(order: Order, *, exclude_ids=()):
-    """(id, rating, rating count, service jobs, distance, past good, rewarded) of the providers
-    who pass every rule but the clash and the hour limits (see the module doc, 1 and 2)."""
-    from .selectors import with_features  # selectors imports this module
-
-    point = order_point(order)
-    ids = serving_ids(order, point)
-    if not ids:
-        return []
-    service_type = order.service_type
-    local_start = timezone.localtime(order.starts_at)
-    local_end = timezone.localtime(order.ends_at)
-    skills_needed = ServiceType.required_skills.through.objects.filter(
-        servicetype_id=service_type.pk
-    )
-    skills_held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
-    missing_skill = skills_needed.exclude(skill_id__in=skills_held.values("skill_id"))
-    works_then = WorkingHours.objects.filter(
-        provider=OuterRef("pk"),
-        weekday=local_start.weekday(),
-        starts__lte=local_start.time(),
-        ends__gte=local_end.time(),
-    )
-    off_then = TimeOff.objects.filter(
-        provider=OuterRef("pk"),
-        starts_on__lte=local_end.date(),
-        ends_on__gte=local_start.date(),
-    )
-    providers = (
-        qualified_providers(service_type)
-        .filter(pk__in=id_array(ids))
-        .filter(Exists(works_then))
-        .exclude(Exists(missing_skill))
-        .exclude(Exists(off_then))
-        .exclude(pk__in=Offer.objects.filter(order=order).values("provider_id"))
-        .exclude(pk=order.avoid_provider_id or 0)
-        .exclude(pk__in=list(exclude_ids))
-        .order_by()
-    )
     return list(
-        with_features(providers, order=order, point=point).values_list(
-            "pk",
-            "rating_average",
-            "rating_count",
-            "service_jobs",
-            "distance",
-            "past_good",
-            "rewarded",
+        Order.objects.filter(
+            customer_id=order.customer_id, provider__isnull=False, customer_rating__isnull=False
+        )
+        .order_by()
+        .values("provider")
+        .annotate(average=Avg("customer_rating"))
+        .filter(average__gte=GOOD_EXPERIENCE)
+        .values_list("provider", flat=True)
+    )
+
+
+@dataclass
+class Candidates:
+    """The providers who pass every rule but the clash and the hour limits, as columns."""
+
+    ids: np.ndarray
+    rating: np.ndarray  # NaN: not rated
+    rating_count: np.ndarray
+    service_jobs: np.ndarray
+    distance: np.ndarray  # NaN: unknown
+    past_good: np.ndarray
+    rewarded: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, picked=None):
+        """(id, rating, rating count, service jobs, distance, past good, rewarded) tuples of
+        the candidates at the `picked` positions (all when None)."""
+        picked = slice(None) if picked is None else picked
+        return list(
+            zip(
+                self.ids[picked].tolist(),
+                [None if r != r else r for r in self.rating[picked].tolist()],
+                self.rating_count[picked].tolist(),
+                self.service_jobs[picked].tolist(),
+                [None if d != d else d for d in self.distance[picked].tolist()],
+                self.past_good[picked].tolist(),
+                self.rewarded[picked].tolist(),
+                strict=True,
+            )
+        )
+
+    def bounds(self, w: scoring.Weights, preferred_id) -> np.ndarray:
+        """Each candidate's total by `scoring.score`'s formula (within a few millionths) with
+        the most favourable workload part: workload is the only part that depends on the jobs,
+        so this is an upper bound of the candidate's score."""
+        neutral_prior = scoring.NEUTRAL_RATING * w.rating_prior_count
+        rated = ~np.isnan(self.rating)
+        count = np.where(rated, np.maximum(self.rating_count, 0), 0)
+        denominator = count + w.rating_prior_count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shrunk = np.where(
+                denominator > 0,
+                (np.where(rated, self.rating, 0.0) * count + neutral_prior) / denominator,
+                scoring.NEUTRAL_RATING,
+            )
+        # At most what the distance rounded to 10 m gives (scores round it so).
+        km = np.maximum(self.distance - 0.005, 0.0)
+        distance_part = np.where(
+            np.isnan(km),
+            w.distance * 0.5,
+            w.distance * (1.0 - np.minimum(1.0, np.maximum(km, 0.0) / w.distance_cap_km)),
+        )
+        return (
+            w.kpi * 0.5  # the KPI is unknown (neutral) for everyone until the quality KPI exists
+            + w.rating * np.clip((shrunk - 1.0) / 4.0, 0.0, 1.0)
+            + w.experience
+            * np.minimum(1.0, np.maximum(self.service_jobs, 0) / w.experience_cap_jobs)
+            + max(0.0, w.workload)
+            + distance_part
+            + np.where(self.past_good, w.past_good, 0.0)
+            + np.where(self.rewarded, w.reward, 0.0)
+            + np.where(self.ids == (preferred_id or 0), w.preferred, 0.0)
+        )
+
+
+def _concatenate(parts: list[Candidates]) -> Candidates:
+    if len(parts) == 1:
+        return parts[0]
+    return Candidates(
+        *(
+            np.concatenate([getattr(part, name) for part in parts])
+            for name in Candidates.__dataclass_fields__
         )
     )
 
 
+def candidates(order: Order, *, exclude_ids=()) -> Candidates:
+    """Those who pass every rule but the clash and the hour limits, with the score's features
+    (see the module doc, 1 and 2)."""
+    service_type = order.service_type
+    point = order_point(order)
+    local_start = timezone.localtime(order.starts_at)
+    local_end = timezone.localtime(order.ends_at)
+    statuses = tuple(
+        status
+        for status in BOOKABLE_STATUSES
+        if settings.MATCHING_INCLUDE_PROBATION or status != ProviderStatus.PROBATION
+    )
+    tiers = tuple(tier for tier in ProviderTier.values if service_type.accepts_tier(tier))
+    needed = tuple(
+        ServiceType.required_skills.through.objects.filter(
+            servicetype_id=service_type.pk
+        ).values_list("skill_id", flat=True)
+    )
+    left_out = {*Offer.objects.filter(order=order).values_list("provider_id", flat=True)}
+    left_out.update(exclude_ids)
+    if order.avoid_provider_id:
+        left_out.add(order.avoid_provider_id)
+    past_good = _good_experiences(order)
+    now = timezone.now()
+
+    members = roster.area_roster(order.area_id)
+    groups = [(members, None, None)]
+    if point is not None:
+        travellers = roster.travellers_roster()
+        distance = travellers.distance_km(point)
+        nearby = travellers.within_radius(
+            point, distance, float(settings.MATCHING_MAX_TRAVEL_KM)
+        ) & members.outsiders(travellers)
+        groups.append((travellers, nearby, distance))
+    parts = []
+    for group, serving, distance in groups:
+        if not len(group):
+            continue
+        passing = (
+            group.qualified(statuses=statuses, tiers=tiers)
+            & group.skilled(needed)
+            & group.working(
+                weekday=local_start.weekday(),
+                starts=roster.time_of_day(local_start.time()),
+                ends=roster.time_of_day(local_end.time()),
+            )
+        )
+        if serving is not None:
+            passing &= serving
+        passing &= ~group.off(first=local_start.date(), last=local_end.date())
+        chosen = np.flatnonzero(passing)
+        if left_out and len(chosen):
+            chosen = chosen[~np.isin(group.ids[chosen], list(left_out))]
+        if not len(chosen):
+            continue
+        if point is None:
+            distance = np.full(len(chosen), np.nan)
+        elif distance is None:
+            distance = group.distance_km(point, chosen)
+        else:
+            distance = distance[chosen]
+        ids = group.ids[chosen]
+        parts.append(
+            Candidates(
+                ids=ids,
+                rating=group.rating[chosen],
+                rating_count=group.rating_count[chosen],
+                service_jobs=group.service_jobs(service_type.pk)[chosen],
+                distance=distance,
+                past_good=np.isin(ids, past_good) if past_good else np.zeros(len(ids), bool),
+                rewarded=group.rewarded(now)[chosen],
+            )
+        )
+    if not parts:
+        empty = np.zeros(0)
+        return Candidates(empty.astype(np.int64), empty, empty, empty, empty, empty, empty)
+    return _concatenate(parts)
+
+
 def job_totals(order: Order, provider_ids) -> dict[int, tuple[timedelta, timedelta, int]]:
     """provider id -> (hours that local day, hours that local week, clashing jobs), for those
-    with any such job; one query (see the module doc, 3)."""
+    with any such job; one query for the jobs, summed here (see the module doc, 3)."""
     if not provider_ids:
         return {}
     starts_at, ends_at = order.starts_at, order.ends_at
@@ -142,29 +252,32 @@ def job_totals(order: Order, provider_ids) -> dict[int, tuple[timedelta, timedel
     day_start, day_end = _day_bounds(day)
     week_start, week_end = _week_bounds(day)
     gap = gap_between_jobs()
-    in_day = Q(starts_at__gte=day_start, starts_at__lt=day_end)
-    in_week = Q(starts_at__gte=week_start, starts_at__lt=week_end)
     clashing = Q(status__in=BLOCKING_STATUSES, starts_at__lt=ends_at + gap) & (
         Q(ends_at__gt=starts_at - gap) | Q(blocked_until__gt=starts_at)
     )
-    worked = F("ends_at") - F("starts_at")
-    rows = (
-        Order.objects.filter(provider_id__in=id_array(provider_ids), status__in=WORKLOAD_STATUSES)
-        .filter(in_week | clashing)
+    ids = provider_ids if len(provider_ids) <= FIRST_READ else id_array(provider_ids)
+    jobs = (
+        Order.objects.filter(provider_id__in=ids, status__in=WORKLOAD_STATUSES)
+        .filter(Q(starts_at__gte=week_start, starts_at__lt=week_end) | clashing)
         .order_by()
-        .values("provider")
-        .annotate(
-            day_hours=Sum(worked, filter=in_day, output_field=DurationField()),
-            week_hours=Sum(worked, filter=in_week, output_field=DurationField()),
-            clashes=Count("pk", filter=clashing),
-        )
-        .values_list("provider", "day_hours", "week_hours", "clashes")
+        .values_list("provider_id", "status", "starts_at", "ends_at", "blocked_until")
     )
     zero = timedelta(0)
-    return {
-        provider_id: (day_hours or zero, week_hours or zero, clashes)
-        for provider_id, day_hours, week_hours, clashes in rows
-    }
+    totals = {}
+    for provider_id, status, job_start, job_end, blocked_until in jobs:
+        day_hours, week_hours, clashes = totals.get(provider_id, (zero, zero, 0))
+        if week_start <= job_start < week_end:
+            week_hours += job_end - job_start
+            if day_start <= job_start < day_end:
+                day_hours += job_end - job_start
+        if (
+            status in BLOCKING_STATUSES
+            and job_start < ends_at + gap
+            and (job_end > starts_at - gap or (blocked_until and blocked_until > starts_at))
+        ):
+            clashes += 1
+        totals[provider_id] = (day_hours, week_hours, clashes)
+    return totals
 
 
 def _quick_totals(rows, week_hours: dict[int, float], w: scoring.Weights, preferred_id):
@@ -207,24 +320,42 @@ def top_scores(
     order: Order, *, limit: int | None = None, exclude_ids=(), weights: scoring.Weights
 ) -> list[scoring.Score]:
     """The eligible providers' Scores, best first, the first `limit` (all when None)."""
-    rows = candidate_rows(order, exclude_ids=exclude_ids)
-    totals = job_totals(order, [row[0] for row in rows])
+    if limit is not None and limit <= 0:
+        return []
+    found = candidates(order, exclude_ids=exclude_ids)
     duration = order.ends_at - order.starts_at
     day_limit = day_hours_limit(duration) - duration
     week_limit = timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration
-    eligible, week_hours = [], {}
-    for row in rows:
-        found = totals.get(row[0])
-        if found is not None:
-            day_hours, hours, clashes = found
-            if clashes or day_hours > day_limit or hours > week_limit:
-                continue
-            week_hours[row[0]] = round(hours.total_seconds() / 3600, 4)
-        eligible.append(row)
     preferred_id = order.preferred_provider_id
+    week_hours = {}
+
+    def free(rows):
+        """Those of `rows` whose jobs leave room for the order; their hours in week_hours."""
+        totals = job_totals(order, [row[0] for row in rows])
+        kept = []
+        for row in rows:
+            jobs = totals.get(row[0])
+            if jobs is not None:
+                day_hours, hours, clashes = jobs
+                if clashes or day_hours > day_limit or hours > week_limit:
+                    continue
+                week_hours[row[0]] = round(hours.total_seconds() / 3600, 4)
+            kept.append(row)
+        return kept
+
+    if limit is None or len(found) <= FIRST_READ:
+        eligible = free(found.rows())
+    else:
+        # The best bounds first; the others only if one of them could still reach the top.
+        bounds = found.bounds(weights, preferred_id)
+        best_first = np.argsort(-bounds, kind="stable")
+        eligible = free(found.rows(best_first[:FIRST_READ]))
+        quick = sorted(_quick_totals(eligible, week_hours, weights, preferred_id), reverse=True)
+        if len(quick) < limit or bounds[best_first[FIRST_READ]] >= quick[limit - 1] - MARGIN:
+            eligible += free(found.rows(best_first[FIRST_READ:]))
     if limit is not None and len(eligible) > limit:
         quick = _quick_totals(eligible, week_hours, weights, preferred_id)
-        cut = sorted(quick, reverse=True)[limit - 1] - MARGIN if limit > 0 else float("inf")
+        cut = sorted(quick, reverse=True)[limit - 1] - MARGIN
         eligible = [row for row, total in zip(eligible, quick, strict=True) if total >= cut]
     scores = scoring.rank(
         scoring.score(

@@ -48,7 +48,10 @@ def _isolated_cache(settings):
     }
     from django.core.cache import cache
 
+    from matching.roster import forget_rosters
+
     cache.clear()
+    forget_rosters()  # kept in this process under versions that lived in the old cache
 
 
 @pytest.fixture(scope="session")
