@@ -17,7 +17,8 @@ subqueries per candidate (bench/README.md, matching). Here the same rules run on
    limits), read only for those that can still reach the top `limit`: a candidate's total with
    no hours this week is an upper bound of its score (workload is the only part that depends on
    the jobs), so the best bounds are read first and reading stops once no bound left can reach
-   the `limit`-th score found (at most two queries);
+   the `limit`-th score found (48, then 256 more, then the rest: at most three queries, and one
+   in most cases);
 
 then the clash and hour limits and the scores in Python. Scoring every candidate with
 `scoring.score` (a dataclass per part) would cost more than the queries, so each candidate's
@@ -57,8 +58,9 @@ from .models import Offer
 # Exact totals are rounded to 1e-6 per part; the inline totals may differ from them by a few
 # millionths. Candidates within this margin of the cut are scored exactly.
 MARGIN = 1e-3
-# How many of the best bounds have their jobs read first (the rest, if needed, in one more query).
-FIRST_READ = 48
+# How many of the best bounds have their jobs read in each step (the rest, if still needed, in a
+# last query): usually the first step decides.
+READ_STEPS = (48, 256)
 
 
 def id_array(ids):
@@ -255,7 +257,7 @@ def job_totals(order: Order, provider_ids) -> dict[int, tuple[timedelta, timedel
     clashing = Q(status__in=BLOCKING_STATUSES, starts_at__lt=ends_at + gap) & (
         Q(ends_at__gt=starts_at - gap) | Q(blocked_until__gt=starts_at)
     )
-    ids = provider_ids if len(provider_ids) <= FIRST_READ else id_array(provider_ids)
+    ids = provider_ids if len(provider_ids) <= READ_STEPS[-1] else id_array(provider_ids)
     jobs = (
         Order.objects.filter(provider_id__in=ids, status__in=WORKLOAD_STATUSES)
         .filter(Q(starts_at__gte=week_start, starts_at__lt=week_end) | clashing)
@@ -343,16 +345,21 @@ def top_scores(
             kept.append(row)
         return kept
 
-    if limit is None or len(found) <= FIRST_READ:
+    if limit is None or len(found) <= READ_STEPS[0]:
         eligible = free(found.rows())
     else:
-        # The best bounds first; the others only if one of them could still reach the top.
+        # The best bounds first; the next ones only while one of them could reach the top.
         bounds = found.bounds(weights, preferred_id)
         best_first = np.argsort(-bounds, kind="stable")
-        eligible = free(found.rows(best_first[:FIRST_READ]))
-        quick = sorted(_quick_totals(eligible, week_hours, weights, preferred_id), reverse=True)
-        if len(quick) < limit or bounds[best_first[FIRST_READ]] >= quick[limit - 1] - MARGIN:
-            eligible += free(found.rows(best_first[FIRST_READ:]))
+        eligible, read = [], 0
+        for step in (*READ_STEPS, len(found)):
+            eligible += free(found.rows(best_first[read:step]))
+            read = step
+            if read >= len(found):
+                break
+            quick = sorted(_quick_totals(eligible, week_hours, weights, preferred_id))
+            if len(quick) >= limit and bounds[best_first[read]] < quick[-limit] - MARGIN:
+                break
     if limit is not None and len(eligible) > limit:
         quick = _quick_totals(eligible, week_hours, weights, preferred_id)
         cut = sorted(quick, reverse=True)[limit - 1] - MARGIN
