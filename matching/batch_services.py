@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -62,6 +63,7 @@ from . import scoring
 from .batch import Assignment, Job, Problem, assign_optimal
 from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
 from .models_batch import BatchRun, BatchStatus
+from .roster import haversine_km_columns
 
 # Orders a batch may place: waiting for a provider, with no open offer and no customer
 # choosing among recommendations.
@@ -290,6 +292,7 @@ class _Pool:
             ):
                 self.jobs[provider_id].append(tuple(held))
         self._near: dict[tuple[float, float], set[int]] = {}
+        self._travellers = None
         self._cache: dict[tuple, list] = {}
 
     def _nearby(self, point) -> set[int]:
@@ -297,15 +300,22 @@ class _Pool:
         if point is None:
             return set()
         if point not in self._near:
+            if self._travellers is None:
+                # Those with a radius and a home, as a roster: the distance in numpy, once per
+                # point, by the formula of orders.geo (matching/roster.py).
+                rows = [
+                    (pk, latitude, longitude, float(radius))
+                    for pk, (_tier, latitude, longitude, radius) in self.info.items()
+                    if radius and latitude is not None and longitude is not None
+                ]
+                self._travellers = tuple(
+                    np.array([row[i] for row in rows], dtype=np.int64 if i == 0 else np.float64)
+                    for i in range(4)
+                )
+            ids, latitudes, longitudes, radii = self._travellers
             max_km = float(settings.MATCHING_MAX_TRAVEL_KM)
-            self._near[point] = {
-                pk
-                for pk, (_tier, latitude, longitude, radius) in self.info.items()
-                if radius > 0
-                and latitude is not None
-                and longitude is not None
-                and haversine_km(point, (latitude, longitude)) <= min(float(radius), max_km)
-            }
+            distance = haversine_km_columns(point, latitudes, longitudes)
+            self._near[point] = set(ids[distance <= np.minimum(radii, max_km)].tolist())
         return self._near[point]
 
     def schedules(self, order: Order, day: date):

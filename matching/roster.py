@@ -69,6 +69,17 @@ def _array(values, dtype) -> np.ndarray:
     return np.array(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
 
 
+def haversine_km_columns(point, latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
+    """orders.geo's haversine distance from the point to each (latitude, longitude), in numpy
+    (NaN where a coordinate is NaN)."""
+    lat0, lng0 = math.radians(point[0]), math.radians(point[1])
+    lat, lng = np.radians(latitudes), np.radians(longitudes)
+    h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * math.cos(lat0) * (
+        np.sin((lng - lng0) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+
+
 @dataclass
 class Roster:
     """Columns over the same providers (index i is `ids[i]`), and flat tables of their
@@ -154,13 +165,8 @@ class Roster:
     def distance_km(self, point: tuple[float, float], rows=None) -> np.ndarray:
         """The haversine distance from the point (of those at `rows`, else everyone's), the
         very formula of orders.geo.distance_km (NaN without coordinates)."""
-        lat0, lng0 = math.radians(point[0]), math.radians(point[1])
         rows = slice(None) if rows is None else rows
-        lat, lng = np.radians(self.latitude[rows]), np.radians(self.longitude[rows])
-        h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat) * math.cos(lat0) * (
-            np.sin((lng - lng0) / 2) ** 2
-        )
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, h)))
+        return haversine_km_columns(point, self.latitude[rows], self.longitude[rows])
 
     def within_radius(self, point, distance: np.ndarray, max_km: float) -> np.ndarray:
         """orders.geo.within_travel_radius: a radius, inside the box, then the distance."""
