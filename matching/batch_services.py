@@ -129,9 +129,15 @@ def build_problem(orders, *, weights: scoring.Weights | None = None) -> BatchPro
     weights = weights or scoring.Weights.from_settings()
     gap = gap_between_jobs()
     pool = _Pool(orders)
+    order_ids = [order.pk for order in orders]
+    # Never again to a provider already offered the order, nor one the customer passed over.
     offered = set(
-        Offer.objects.filter(order__in=[order.pk for order in orders]).values_list(
-            "order_id", "provider_id"
+        Offer.objects.filter(order__in=order_ids)
+        .values_list("order_id", "provider_id")
+        .union(
+            Recommendation.objects.filter(
+                order__in=order_ids, status=RecommendationStatus.PASSED
+            ).values_list("order_id", "provider_id")
         )
     )
     eligible: dict[int, list[int]] = {}

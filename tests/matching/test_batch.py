@@ -223,7 +223,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from matching import batch_services  # noqa: E402
-from matching.models import BatchRun, BatchStatus, Offer, OfferStatus  # noqa: E402
+from matching.models import (  # noqa: E402
+    BatchRun,
+    BatchStatus,
+    Offer,
+    OfferStatus,
+    Recommendation,
+    RecommendationStatus,
+)
 from orders.models import Order, OrderStatus  # noqa: E402
 from providers.models import ProviderStatus, TimeOff  # noqa: E402
 from tests.factories import (  # noqa: E402
@@ -304,6 +311,19 @@ def test_problem_excludes_providers_already_offered_the_order(crew):
     order = _order(10)
     Offer.objects.create(
         order=order, provider=star, status=OfferStatus.DECLINED, expires_at=local_datetime(0, 23)
+    )
+    assert set(batch_services.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
+
+
+@pytest.mark.requirement("R-MAT-2")
+def test_problem_excludes_providers_the_customer_passed_over(crew):
+    star, steady, _excluded = crew
+    order = _order(10)
+    Recommendation.objects.create(
+        order=order, provider=star, round=1, rank=1, score={}, status=RecommendationStatus.PASSED
+    )
+    Recommendation.objects.create(
+        order=order, provider=steady, round=1, rank=2, score={}, status=RecommendationStatus.SHOWN
     )
     assert set(batch_services.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
 
