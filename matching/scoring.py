@@ -36,7 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 PARTS = (
     "rating",
@@ -48,6 +48,18 @@ PARTS = (
     "reward",
     "preferred",
 )
+
+# What each part is called where staff see the parts (the operator's audit).
+PART_LABELS = {
+    "rating": gettext_lazy("Rating"),
+    "kpi": gettext_lazy("Quality KPI"),
+    "experience": gettext_lazy("Experience"),
+    "distance": gettext_lazy("Distance"),
+    "past_good": gettext_lazy("Rated well by this customer"),
+    "workload": gettext_lazy("Light week"),
+    "reward": gettext_lazy("Staff reward"),
+    "preferred": gettext_lazy("Regular provider"),
+}
 
 DEFAULT_WEIGHTS = {
     "rating": 30.0,

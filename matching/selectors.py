@@ -222,9 +222,19 @@ EXCLUSION_REASONS = {
     "day_limit": lambda: _("over the daily hour limit"),
     "week_limit": lambda: _("over the weekly hour limit"),
     "offered_before": lambda: _("already offered this order (declined, expired or withdrawn)"),
+    "released": lambda: _("accepted this order before, then was released from it"),
     "passed": lambda: _("passed over by the customer"),
     "avoided": lambda: _("did the job this redo replaces"),
 }
+
+# Providers holding the order, who are neither candidates nor left out: shown apart.
+ENGAGEMENTS = {
+    "assigned": lambda: _("assigned to this order"),
+    "offer_pending": lambda: _("offer pending: waiting for their answer"),
+}
+
+# Offers that ended without the provider taking the order: they are never asked again.
+CLOSED_OFFER_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -232,13 +242,46 @@ class AuditRow:
     provider: Provider
     reasons: list[str]  # codes of EXCLUSION_REASONS; empty when eligible
     score: scoring.Score
+    engagement: str = ""  # a code of ENGAGEMENTS: assigned or offered now; "" otherwise
 
     @property
     def eligible(self) -> bool:
-        return not self.reasons
+        return not self.reasons and not self.engagement
+
+    @property
+    def engaged(self) -> bool:
+        return bool(self.engagement)
+
+    @property
+    def excluded(self) -> bool:
+        return not self.engagement and bool(self.reasons)
+
+    def engagement_text(self) -> str:
+        return ENGAGEMENTS[self.engagement]() if self.engagement else ""
 
     def reason_texts(self) -> list[str]:
         return [EXCLUSION_REASONS[code]() for code in self.reasons]
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """How the rows of the audit table divide: each row counts in exactly one group."""
+
+    eligible: int
+    engaged: int  # assigned to the order or holding its pending offer
+    excluded: int
+
+    @property
+    def total(self) -> int:
+        return self.eligible + self.engaged + self.excluded
+
+
+def audit_summary(rows: list[AuditRow]) -> AuditSummary:
+    return AuditSummary(
+        eligible=sum(row.eligible for row in rows),
+        engaged=sum(row.engaged for row in rows),
+        excluded=sum(row.excluded for row in rows),
+    )
 
 
 def considered_providers(order: Order):
@@ -309,10 +352,9 @@ def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
                 provider_ref=OuterRef("pk"), starts_at=order.starts_at, ends_at=order.ends_at
             ).exclude(pk=order.pk)
         ),
-        offered_before=Exists(
-            Offer.objects.filter(order=order, provider=OuterRef("pk")).exclude(
-                status=OfferStatus.PENDING
-            )
+        # At most one offer per order and provider (offer_once_per_provider).
+        offer_status=Subquery(
+            Offer.objects.filter(order=order, provider=OuterRef("pk")).values("status")[:1]
         ),
         passed=Exists(
             Recommendation.objects.filter(
@@ -350,14 +392,25 @@ def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
             reasons.append("day_limit")
         if row.week_hours > week_limit:
             reasons.append("week_limit")
-        if row.offered_before:
+        assigned = order.provider_id is not None and row.pk == order.provider_id
+        if assigned:
+            pass  # holds the order, whatever became of an earlier offer (assigned by hand)
+        elif row.offer_status in CLOSED_OFFER_STATUSES:
             reasons.append("offered_before")
+        elif row.offer_status == OfferStatus.ACCEPTED:
+            reasons.append("released")  # e.g. the order moved to a time they are not free
         if row.passed:
             reasons.append("passed")
         if row.pk == order.avoid_provider_id:
             reasons.append("avoided")
+        if assigned:
+            engagement = "assigned"
+        elif row.offer_status == OfferStatus.PENDING:
+            engagement = "offer_pending"
+        else:
+            engagement = ""
         score = scoring.score(features_of(row, order=order), weights)
-        result.append(AuditRow(provider=row, reasons=reasons, score=score))
+        result.append(AuditRow(provider=row, reasons=reasons, score=score, engagement=engagement))
     return result
 
 

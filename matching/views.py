@@ -165,11 +165,14 @@ def candidates(request, pk):
     page = Paginator(selectors.considered_providers(order), AUDIT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    ranked = (
-        selectors.ranked_candidates(order, limit=AUDIT_PAGE_SIZE)
-        if order.status in (OrderStatus.REQUESTED, OrderStatus.OFFERED, OrderStatus.NO_PROVIDER)
-        else []
+    # Only an order still waiting for a provider is ranked or assigned by hand.
+    open_for_matching = order.status in (
+        OrderStatus.REQUESTED,
+        OrderStatus.OFFERED,
+        OrderStatus.NO_PROVIDER,
     )
+    ranked = selectors.ranked_candidates(order, limit=AUDIT_PAGE_SIZE) if open_for_matching else []
+    rows = selectors.audit_rows(order, list(page.object_list))
     return render(
         request,
         "matching/candidates.html",
@@ -177,10 +180,13 @@ def candidates(request, pk):
             "order": order,
             "ranked": ranked,
             "page": page,
-            "rows": selectors.audit_rows(order, list(page.object_list)),
-            "parts": selectors.scoring.PARTS,
+            "rows": rows,
+            "summary": selectors.audit_summary(rows),
+            "parts": [
+                (code, selectors.scoring.PART_LABELS[code]) for code in selectors.scoring.PARTS
+            ],
             "form": form,
-            "assignable": order.status
-            in (OrderStatus.REQUESTED, OrderStatus.OFFERED, OrderStatus.NO_PROVIDER),
+            "open_for_matching": open_for_matching,
+            "assignable": open_for_matching,
         },
     )

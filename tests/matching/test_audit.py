@@ -1,5 +1,6 @@
 """The operator's audit of an order's candidates and assignment by hand (R-MAT-1)."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from matching import services
 from matching.models import Offer, OfferStatus, Recommendation, RecommendationStatus
+from matching.scoring import PART_LABELS, PARTS
 from matching.selectors import audit_rows, considered_providers
 from orders.models import Order, OrderStatus
 from orders.services import DoubleBookingError
@@ -212,3 +214,151 @@ def test_the_admin_links_orders_and_offers_to_the_audit(client, order, operator)
     offer = Offer.objects.get(order=order)
     page = client.get(reverse("admin:matching_offer_change", args=[offer.pk]))
     assert url in page.content.decode()
+
+
+def considered_table(html):
+    """The audit table's rows as {provider id: (group, text of the row)}."""
+    return {
+        int(pk): (group, re.sub(r"<[^>]+>", "", body))
+        for pk, group, body in re.findall(
+            r'<tr id="considered-(\d+)" class="(\w+)">(.*?)</tr>', html, re.DOTALL
+        )
+    }
+
+
+def summary_numbers(html):
+    return {
+        group: int(re.search(rf'id="summary-{group}">(\d+)<', html).group(1))
+        for group in ("eligible", "engaged", "excluded")
+    }
+
+
+def assert_summary_matches_table(html):
+    table = considered_table(html)
+    groups = [group for group, _text in table.values()]
+    numbers = summary_numbers(html)
+    assert numbers == {group: groups.count(group) for group in numbers}
+    assert sum(numbers.values()) == len(table)
+    assert f"{len(table)} providers considered:" in html
+    ranked = {int(pk) for pk in re.findall(r'<tr id="ranked-(\d+)"', html)}
+    if ranked:  # the ranked list is the table's eligible rows, nobody else
+        assert ranked == {pk for pk, (group, _text) in table.items() if group == "eligible"}
+    return table
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_the_provider_who_accepted_is_assigned_not_declined_and_the_summary_agrees(
+    client, order, operator
+):
+    first, second, declined = experienced(), experienced(), experienced()
+    Offer.objects.create(
+        order=order, provider=declined, status=OfferStatus.DECLINED, expires_at=order.starts_at
+    )
+    services.offer_to_next_candidate(order_id=order.pk)
+    offer = Offer.objects.get(order=order, status=OfferStatus.PENDING)
+    taker = offer.provider
+    other = second if taker == first else first
+    services.accept_offer(offer=offer, provider=taker)
+    order.refresh_from_db()
+    assert (order.status, order.provider) == (OrderStatus.CONFIRMED, taker)
+
+    client.force_login(operator)
+    page = client.get(reverse("matching:candidates", args=[order.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    table = assert_summary_matches_table(html)
+    group, text = table[taker.pk]
+    assert group == "engaged"
+    assert "assigned to this order" in text
+    assert "already offered" not in text and "declined" not in text
+    group, text = table[declined.pk]
+    assert group == "excluded"
+    assert "already offered this order (declined, expired or withdrawn)" in text
+    assert table[other.pk][0] == "eligible"
+    assert summary_numbers(html) == {"eligible": 1, "engaged": 1, "excluded": 1}
+    # Nobody is ranked for a confirmed order, and the page says why rather than "nobody can".
+    assert "Nobody can take this order now." not in html
+    assert "This order is not waiting for a provider (Confirmed), so nobody is ranked." in html
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_the_pending_offer_is_shown_as_pending_and_outside_the_ranked_list(client, order, operator):
+    first, second = experienced(), experienced()
+    services.offer_to_next_candidate(order_id=order.pk)
+    offered = Offer.objects.get(order=order, status=OfferStatus.PENDING).provider
+    waiting = second if offered == first else first
+    client.force_login(operator)
+    html = client.get(reverse("matching:candidates", args=[order.pk])).content.decode()
+    table = assert_summary_matches_table(html)
+    assert table[offered.pk][0] == "engaged"
+    assert "offer pending: waiting for their answer" in table[offered.pk][1]
+    assert "already offered" not in table[offered.pk][1]
+    assert f'id="ranked-{offered.pk}"' not in html
+    assert f'id="ranked-{waiting.pk}"' in html
+    assert summary_numbers(html) == {"eligible": 1, "engaged": 1, "excluded": 0}
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_offer_reasons_follow_the_offer_status(order, operator):
+    statuses = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
+    closed = {status: experienced() for status in statuses}
+    for status, provider in closed.items():
+        Offer.objects.create(
+            order=order, provider=provider, status=status, expires_at=order.starts_at
+        )
+    # Accepted, then released when the order moved to a time they were not free.
+    released = experienced()
+    Offer.objects.create(
+        order=order,
+        provider=released,
+        status=OfferStatus.ACCEPTED,
+        expires_at=order.starts_at,
+    )
+    rows = {row.provider.pk: row for row in audit_rows(order, list(considered_providers(order)))}
+    for provider in closed.values():
+        assert (rows[provider.pk].reasons, rows[provider.pk].engagement) == (
+            ["offered_before"],
+            "",
+        )
+    assert rows[released.pk].reasons == ["released"]
+    assert not rows[released.pk].eligible
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_a_hand_assigned_provider_whose_offer_was_withdrawn_is_shown_as_assigned(
+    client, order, operator
+):
+    for _ in range(2):
+        experienced()
+    services.offer_to_next_candidate(order_id=order.pk)
+    offered = Offer.objects.get(order=order).provider
+    services.assign_by_hand(order=order, provider=offered, actor=operator, reason="By phone")
+    assert Offer.objects.get(order=order).status == OfferStatus.WITHDRAWN
+    client.force_login(operator)
+    html = client.get(reverse("matching:candidates", args=[order.pk])).content.decode()
+    table = assert_summary_matches_table(html)
+    group, text = table[offered.pk]
+    assert group == "engaged"
+    assert "assigned to this order" in text and "already offered" not in text
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_the_score_columns_are_labelled_in_the_viewers_language(client, order, operator):
+    assert set(PART_LABELS) == set(PARTS)
+    for _ in range(2):
+        experienced()
+    client.force_login(operator)
+    url = reverse("matching:candidates", args=[order.pk])
+    html = client.get(url).content.decode()
+    headers = re.findall(r'<th data-part="(\w+)">([^<]*)</th>', html)
+    assert headers == [(code, str(PART_LABELS[code])) for code in PARTS]
+    assert ("rating", "Rating") in headers
+    assert ("past_good", "Rated well by this customer") in headers
+    for code in PARTS:
+        assert f">{code}<" not in html
+    client.cookies["django_language"] = "ru"
+    html = client.get(url).content.decode()
+    headers = dict(re.findall(r'<th data-part="(\w+)">([^<]*)</th>', html))
+    assert headers["rating"] == "Рейтинг"
+    assert headers["past_good"] == "Хорошие оценки от этого клиента"
+    assert "past_good" not in re.sub(r'data-part="\w+"', "", html)
