@@ -110,7 +110,28 @@ def orders_for_batch(*, area: ServiceArea, day: date):
 class BatchProblem:
     orders: list[Order]
     problem: Problem
-    scores: dict[tuple[int, int], scoring.Score]  # (order id, provider id) -> Score
+    scores: PairScores  # (order id, provider id) -> Score
+
+
+class PairScores:
+    """(order id, provider id) -> the pair's Score, built when asked for: the problem needs
+    only the totals (`scoring.part_values`, the same arithmetic), the plan only its pairs'."""
+
+    def __init__(self, scored: dict, weights: scoring.Weights):
+        self._scored = scored  # pair -> (CandidateFeatures, total)
+        self._weights = weights
+
+    def __getitem__(self, pair: tuple[int, int]) -> scoring.Score:
+        return scoring.score(self._scored[pair][0], self._weights)
+
+    def __contains__(self, pair) -> bool:
+        return pair in self._scored
+
+    def __len__(self) -> int:
+        return len(self._scored)
+
+    def total(self, pair: tuple[int, int]) -> float:
+        return self._scored[pair][1]
 
 
 def _seconds(duration: timedelta | None) -> int:
@@ -125,7 +146,9 @@ def build_problem(orders, *, weights: scoring.Weights | None = None) -> BatchPro
     """The pure problem for these orders (see the module doc), in bulk queries."""
     orders = list(orders)
     if not orders:
-        return BatchProblem(orders=[], problem=Problem(jobs=(), scores={}), scores={})
+        return BatchProblem(
+            orders=[], problem=Problem(jobs=(), scores={}), scores=PairScores({}, None)
+        )
     weights = weights or scoring.Weights.from_settings()
     gap = gap_between_jobs()
     pool = _Pool(orders)
@@ -175,11 +198,11 @@ def build_problem(orders, *, weights: scoring.Weights | None = None) -> BatchPro
             week_used[(provider_id, week)] = _seconds(schedule.week_hours)
             week_hours[(provider_id, week)] = round(_seconds(schedule.week_hours) / 3600, 4)
         eligible[order.pk] = candidates
-    scores = _scores(orders, eligible, pool.ids, week_hours, weights)
+    scores = PairScores(_scores(orders, eligible, pool.ids, week_hours, weights), weights)
     problem = Problem(
         jobs=tuple(jobs),
         scores={
-            order.pk: {p: scores[(order.pk, p)].total for p in eligible[order.pk]}
+            order.pk: {p: scores.total((order.pk, p)) for p in eligible[order.pk]}
             for order in orders
         },
         gap=_seconds(gap),
@@ -361,8 +384,8 @@ class _Pool:
 
 
 def _scores(orders, eligible, provider_ids, week_hours, weights):
-    """Every eligible pair's Score, from three queries over `provider_ids` (a subquery of the
-    pool). Equal features are scored once."""
+    """Every eligible pair's (CandidateFeatures, total score), from three queries over
+    `provider_ids` (a subquery of the pool). Equal features are scored once."""
     if not any(eligible.values()):
         return {}
     now = timezone.now()
@@ -400,7 +423,7 @@ def _scores(orders, eligible, provider_ids, week_hours, weights):
     )
     # Orders of one service in one area share everything but the customer's own history and
     # the preferred provider: key the cache by what varies, build the features once per key.
-    cache: dict[tuple, scoring.Score] = {}
+    cache: dict[tuple, tuple[scoring.CandidateFeatures, float]] = {}
     result = {}
     for order in orders:
         point = order_point(order)
@@ -416,8 +439,8 @@ def _scores(orders, eligible, provider_ids, week_hours, weights):
                 (order.customer_id, provider_id) in rated_well,
                 provider_id == preferred_id,
             )
-            score = cache.get(key)
-            if score is None:
+            scored = cache.get(key)
+            if scored is None:
                 average, count, latitude, longitude, is_rewarded = providers[provider_id]
                 distance = (
                     round(haversine_km(point, (latitude, longitude)), 2)
@@ -436,8 +459,9 @@ def _scores(orders, eligible, provider_ids, week_hours, weights):
                     rewarded=is_rewarded,
                     preferred=key[5],
                 )
-                score = cache[key] = scoring.score(features, weights)
-            result[(order.pk, provider_id)] = score
+                total = scoring.total_of(scoring.part_values(features, weights))
+                scored = cache[key] = (features, total)
+            result[(order.pk, provider_id)] = scored
     return result
 
 

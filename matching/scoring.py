@@ -131,6 +131,10 @@ class Weights:
     def maximum(self) -> float:
         return sum(getattr(self, name) for name in PARTS)
 
+    def by_part(self) -> tuple[float, ...]:
+        """The weights in PARTS order."""
+        return tuple(getattr(self, name) for name in PARTS)
+
 
 @dataclass(frozen=True)
 class CandidateFeatures:
@@ -261,10 +265,9 @@ def _clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
     return max(low, min(high, value))
 
 
-def score(features: CandidateFeatures, weights: Weights | None = None) -> Score:
-    """The candidate's score: each part in [0, its weight], and their sum."""
-    w = weights or Weights.from_settings()
-    f = features
+def part_values(f: CandidateFeatures, w: Weights) -> tuple[float, ...]:
+    """The parts of the score, in PARTS order, rounded: `score` without building objects (the
+    batch scores thousands of pairs and needs only their totals)."""
     count = max(f.rating_count, 0) if f.rating is not None else 0
     shrunk = (
         ((f.rating or 0.0) * count + NEUTRAL_RATING * w.rating_prior_count)
@@ -272,26 +275,39 @@ def score(features: CandidateFeatures, weights: Weights | None = None) -> Score:
         if count + w.rating_prior_count > 0
         else NEUTRAL_RATING
     )
-    fractions = {
-        "rating": _clamp((shrunk - 1.0) / 4.0),
-        "kpi": 0.5 if f.kpi_percent is None else _clamp(f.kpi_percent / 100.0),
-        "experience": _clamp(max(f.service_jobs, 0) / w.experience_cap_jobs),
-        "distance": (
+    fractions = (
+        _clamp((shrunk - 1.0) / 4.0),  # rating
+        0.5 if f.kpi_percent is None else _clamp(f.kpi_percent / 100.0),  # kpi
+        _clamp(max(f.service_jobs, 0) / w.experience_cap_jobs),  # experience
+        (
             0.5
             if f.distance_km is None
             else 1.0 - _clamp(max(f.distance_km, 0.0) / w.distance_cap_km)
-        ),
-        "past_good": 1.0 if f.past_good_with_customer else 0.0,
-        "workload": 1.0 - _clamp(max(f.week_hours, 0.0) / w.workload_cap_hours),
-        "reward": 1.0 if f.rewarded else 0.0,
-        "preferred": 1.0 if f.preferred else 0.0,
-    }
-    parts = {name: round(getattr(w, name) * fractions[name], ROUNDING) for name in PARTS}
+        ),  # distance
+        1.0 if f.past_good_with_customer else 0.0,  # past_good
+        1.0 - _clamp(max(f.week_hours, 0.0) / w.workload_cap_hours),  # workload
+        1.0 if f.rewarded else 0.0,  # reward
+        1.0 if f.preferred else 0.0,  # preferred
+    )
+    return tuple(
+        round(weight * fraction, ROUNDING)
+        for weight, fraction in zip(w.by_part(), fractions, strict=True)
+    )
+
+
+def total_of(parts: tuple[float, ...]) -> float:
+    return round(sum(parts), ROUNDING)
+
+
+def score(features: CandidateFeatures, weights: Weights | None = None) -> Score:
+    """The candidate's score: each part in [0, its weight], and their sum."""
+    w = weights or Weights.from_settings()
+    values = part_values(features, w)
     return Score(
-        features=f,
-        parts=parts,
-        total=round(sum(parts.values()), ROUNDING),
-        maxima={name: getattr(w, name) for name in PARTS},
+        features=features,
+        parts=dict(zip(PARTS, values, strict=True)),
+        total=total_of(values),
+        maxima=dict(zip(PARTS, w.by_part(), strict=True)),
     )
 
 
