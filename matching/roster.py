@@ -141,7 +141,11 @@ class Roster:
 
     def outsiders(self, other: Roster) -> np.ndarray:
         """Those of `other` who are not in this roster."""
-        return self._remembered(("outsiders", id(other)), lambda: ~np.isin(other.ids, self.ids))
+        # Kept with the roster it was computed for: a reloaded one gets its own.
+        kept = self.derived.get("outsiders")
+        if kept is None or kept[0] is not other:
+            kept = self.derived["outsiders"] = (other, ~np.isin(other.ids, self.ids))
+        return kept[1]
 
     def working(self, *, weekday: int, starts: int, ends: int) -> np.ndarray:
         """Working hours that weekday cover [starts, ends] (microseconds of the day)."""

@@ -393,11 +393,10 @@ def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
         if row.week_hours > week_limit:
             reasons.append("week_limit")
         assigned = order.provider_id is not None and row.pk == order.provider_id
-        if assigned:
-            pass  # holds the order, whatever became of an earlier offer (assigned by hand)
-        elif row.offer_status in CLOSED_OFFER_STATUSES:
+        # The assigned provider holds the order, whatever became of an earlier offer (by hand).
+        if not assigned and row.offer_status in CLOSED_OFFER_STATUSES:
             reasons.append("offered_before")
-        elif row.offer_status == OfferStatus.ACCEPTED:
+        elif not assigned and row.offer_status == OfferStatus.ACCEPTED:
             reasons.append("released")  # e.g. the order moved to a time they are not free
         if row.passed:
             reasons.append("passed")
