@@ -325,6 +325,11 @@ def main() -> None:
             days,
             uuid.uuid4().hex[:8],
         )
+        for key, target in (
+            ("floor_auth", "/bench/floor/auth"),
+            ("floor_write", "/bench/floor/write"),
+        ):
+            results[key] = run_wrk(wrk, base, "floor.lua", data["token"], target)
     finally:
         stop(gunicorn)
         try:
@@ -337,6 +342,8 @@ def main() -> None:
         "bare": "(a) bare JSON view  GET /bench/bare",
         "quote": "(b) slots + quote   GET slots / POST quote, alternating",
         "book": "(c) create order    POST /api/v1/orders",
+        "floor_auth": "(d) reference: token-authenticated API view, no work",
+        "floor_write": "(e) reference: (d) + one row written in a transaction",
     }
     say("")
     say(
@@ -352,6 +359,11 @@ def main() -> None:
             + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
         )
     bare = results["bare"]["rps"]
+    say(
+        "reference ratios to the bare view: "
+        f"authenticated no-op {results['floor_auth']['rps'] / bare:.2f}, "
+        f"authenticated one-row write {results['floor_write']['rps'] / bare:.2f}"
+    )
     quote_ratio = results["quote"]["rps"] / bare
     book_ratio = results["book"]["rps"] / bare
     say(

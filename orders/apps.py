@@ -31,6 +31,7 @@ class OrdersConfig(AppConfig):
     }
 
     def ready(self):
-        from . import availability
+        from . import availability, catalogue_cache
 
         availability.connect()
+        catalogue_cache.connect()

@@ -1,12 +1,15 @@
 """Messages about an order to its customer and provider (issue 4).
 
-Each function reads the order afresh and sends one message; callers register it with
-`transaction.on_commit`, so nothing is sent for work that is rolled back.
+Each function reads the order afresh and sends one message; callers register it (or, for the
+frequent "order received", its task) with `transaction.on_commit`, so nothing is sent for work
+that is rolled back.
 """
 
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.urls import reverse
 
 from accounts.notifications import notify_user
@@ -28,6 +31,13 @@ def tell_order_received(order_id: int) -> None:
     order = _order(order_id)
     template = "recurring_booked" if order.channel == Channel.RECURRING else "order_received"
     notify_user(user=order.customer, template=f"{TEMPLATES}/{template}", context={"order": order})
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def tell_order_received_task(order_id: int) -> None:
+    """In a worker: the booking request only queues this (one message), not the rendering and
+    the sending. A retry happens only if the order could not be read, before anything is sent."""
+    tell_order_received(order_id)
 
 
 def tell_on_the_way(order_id: int) -> None:

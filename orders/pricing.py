@@ -20,12 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from providers.models import ProviderTier
 
+from . import catalogue_cache
 from .models import (
     Difficulty,
     PriceBook,
@@ -143,17 +142,14 @@ def current_price_book() -> PriceBook | None:
 
 def rule_for(service_type: ServiceType, price_book: PriceBook | None = None) -> PriceRule:
     """The service's rule in `price_book` (default: the current version); PricingError if none."""
-    rules = PriceRule.objects.filter(service_type=service_type).select_related("price_book")
     if price_book is not None:
-        rule = rules.filter(price_book=price_book).first()
-    else:  # one query: the current version's rule
-        current = (
-            PriceBook.objects.published()
-            .filter(valid_from__lte=timezone.now())
-            .order_by("-valid_from", "-number")
-            .values("pk")[:1]
+        rule = (
+            PriceRule.objects.filter(service_type=service_type, price_book=price_book)
+            .select_related("price_book")
+            .first()
         )
-        rule = rules.filter(price_book=Subquery(current)).first()
+    else:
+        rule = catalogue_cache.current().rule(service_type)
     if rule is None:
         raise PricingError(
             {"service_type": _("This service has no price at the moment; please call us.")}

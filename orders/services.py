@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.notifications import notify_user
+from accounts.tasks import delay_or_log
 from providers.models import Provider, ServiceArea, WorkingHours
 
 from . import notifications, scheduling
@@ -29,6 +30,7 @@ from .models import (
     ServiceType,
 )
 from .models import OrderStatus as S
+from .notifications import tell_order_received_task
 from .pricing import Quote, quote_for
 from .signals import order_completed, order_requested
 
@@ -165,11 +167,13 @@ BOOKED_REASONS = {
 
 def _save_address(*, customer, address: str, area: ServiceArea) -> None:
     """Remember where the customer booked (R-ORD-1); a repeat only moves it to the top."""
-    saved, created = SavedAddress.objects.get_or_create(
-        customer=customer, address=address, area=area
+    # One statement (an upsert): inserted, or its last use moved to now.
+    SavedAddress.objects.bulk_create(
+        [SavedAddress(customer=customer, address=address, area=area)],
+        update_conflicts=True,
+        unique_fields=["customer", "address", "area"],
+        update_fields=["last_used_at"],
     )
-    if not created:
-        saved.save(update_fields=["last_used_at"])  # auto_now: used just now
 
 
 def _freeze_options(order: Order, quote: Quote) -> None:
@@ -230,7 +234,7 @@ def book_order(
     _record(order, "", S.REQUESTED, taken_by or customer, BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
     order_id = order.pk
-    transaction.on_commit(lambda: notifications.tell_order_received(order_id))
+    transaction.on_commit(lambda: delay_or_log(tell_order_received_task, order_id))
     return order
 
 

@@ -49,9 +49,11 @@ def _isolated_cache(settings):
     from django.core.cache import cache
 
     from matching.roster import forget_rosters
+    from orders import catalogue_cache
 
     cache.clear()
     forget_rosters()  # kept in this process under versions that lived in the old cache
+    catalogue_cache.forget()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from ..care import (
     can_see_care_details,
     validate_care,
 )
-from ..models import CareRecipient, CompletionReport, Condition, Mobility
+from ..models import CareRecipient, CompletionReport, Condition, Mobility, OrderStatus
 from ..models.care import MAX_AGE
 
 REQUIRED_MESSAGE = _("This service asks about the person cared for: fill in their details.")
@@ -92,5 +92,7 @@ class CompletionReportOut(serializers.ModelSerializer):
 
 
 def report_out(order) -> dict | None:
+    if order.status != OrderStatus.COMPLETED:
+        return None  # written when the job is completed, never before
     report = CompletionReport.objects.filter(order=order).first()
     return CompletionReportOut(report).data if report is not None else None

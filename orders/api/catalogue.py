@@ -5,9 +5,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .. import catalogue_cache
 from ..forms_catalogue import MAX_HOURS
-from ..models import Difficulty, ServiceOption
-from ..selectors import bookable_service_types
+from ..models import Difficulty
 
 
 class PriceLineOut(serializers.Serializer):
@@ -40,6 +40,24 @@ class ChosenOptionOut(serializers.Serializer):
         return gettext(chosen.name)
 
 
+class CatalogueCodeField(serializers.CharField):
+    """A bookable service or a served area given by its code, found in the catalogue as it is
+    now (orders.catalogue_cache, no query). `kind` is "services" or "areas"."""
+
+    default_error_messages = {"does_not_exist": _("Unknown code.")}
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        found = getattr(catalogue_cache.current(), self.kind).get(code)
+        if found is None:
+            self.fail("does_not_exist")
+        return found
+
+
 class CatalogueFieldsIn(serializers.Serializer):
     """Mixed into the quote, slots and create inputs, after `service` and `home_area_sqm`."""
 
@@ -63,20 +81,12 @@ class CatalogueFieldsIn(serializers.Serializer):
         help_text=_("The home's condition: light, normal or heavy."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "service" in self.fields:  # the current price book as of this request
-            self.fields["service"].queryset = bookable_service_types()
-
     def validate(self, data):
         data = super().validate(data)
         codes = list(dict.fromkeys(data.get("options") or []))
         service = data.get("service")
         if codes and service is not None:
-            found = {
-                option.code: option
-                for option in ServiceOption.objects.filter(service_type=service, code__in=codes)
-            }
+            found = catalogue_cache.current().options.get(service.pk, {})
             unknown = [code for code in codes if code not in found]
             if unknown:
                 raise serializers.ValidationError(

@@ -1,8 +1,9 @@
 """Idempotency-Key on the create endpoint: a retried request replays the first answer.
 
-The key row is written in the same transaction as the order, before it; a concurrent repeat
-blocks on the unique (user, key) index until the first commits, then fails, re-reads the stored
-answer and replays it, so two orders are never made. Only a successful create is stored: a
+The key row is written in the same transaction as the order, before it: a repeat of a committed
+key fails at once on the unique (user, key) index, and a concurrent repeat blocks on it until the
+first commits, then fails; either re-reads the stored answer and replays it byte for byte, so
+two orders are never made and nothing is checked twice. Only a successful create is stored: a
 refused request (400) can be corrected and sent again with the same key.
 """
 
@@ -71,11 +72,6 @@ def _replay(record: IdempotencyKey, request_fingerprint: str) -> Response:
     )
 
 
-def stored_response(*, user, key: str, request_fingerprint: str) -> Response | None:
-    record = IdempotencyKey.objects.filter(user=user, key=key).first()
-    return _replay(record, request_fingerprint) if record else None
-
-
 def run_once(*, user, key: str, request_fingerprint: str, create) -> Response:
     """Run `create()` (returns (status, JSON-able body)) once per (user, key)."""
     try:
@@ -95,7 +91,8 @@ def run_once(*, user, key: str, request_fingerprint: str, create) -> Response:
             # byte for byte the first answer.
             record.refresh_from_db(fields=["response_body"])
     except IntegrityError:
-        # A concurrent request with this key committed first: answer as it did.
+        # This key was used before, or a concurrent request with it committed first: answer
+        # as that one did.
         record = IdempotencyKey.objects.filter(user=user, key=key).first()
         if record is None:
             raise

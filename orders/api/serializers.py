@@ -8,28 +8,29 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from providers.models import ServiceArea
-
 from ..forms import START_TIMES
 from ..models import CareRecipient, Order, OrderEvent
-from ..selectors import bookable_service_types
 from ..services import MAX_HOME_AREA_SQM
 from .care import CareRecipientIn, CareRecipientOut, CompletionReportOut, care_out, report_out
-from .catalogue import CatalogueFieldsIn, ChosenOptionOut, PriceLineOut, price_lines_out
+from .catalogue import (
+    CatalogueCodeField,
+    CatalogueFieldsIn,
+    ChosenOptionOut,
+    PriceLineOut,
+    price_lines_out,
+)
 
 START_CHOICES = [t.strftime("%H:%M") for t in START_TIMES]
 
 
 class _WhereAndWhatIn(CatalogueFieldsIn):
-    service = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=bookable_service_types(),
+    service = CatalogueCodeField(
+        kind="services",
         help_text=_("The service's code from the catalogue."),
         error_messages={"does_not_exist": _("Choose one of the services on the list.")},
     )
-    area = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=ServiceArea.objects.filter(is_active=True),
+    area = CatalogueCodeField(
+        kind="areas",
         help_text=_("The service area's code."),
         error_messages={"does_not_exist": _("We do not serve this area yet.")},
     )
@@ -209,7 +210,10 @@ class OrderDetailOut(OrderListItemOut):
         return report_out(order)
 
     def get_has_person_cared_for(self, order) -> bool:
-        return CareRecipient.objects.filter(order=order).exists()
+        # The service decides: booking one that asks about the person requires the details.
+        if order.service_type.asks_about_person_cared_for:
+            return CareRecipient.objects.filter(order=order).exists()
+        return False
 
     @extend_schema_field(CareRecipientOut(allow_null=True))
     def get_person_cared_for(self, order):

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -215,16 +216,10 @@ class OrderListCreateView(CustomerAPIView):
         if key is None:
             status_code, body = self._create(request)
             return Response(body, status=status_code)
-        request_fingerprint = idempotency.fingerprint(request.data)
-        replay = idempotency.stored_response(
-            user=request.user, key=key, request_fingerprint=request_fingerprint
-        )
-        if replay is not None:
-            return replay
         return idempotency.run_once(
             user=request.user,
             key=key,
-            request_fingerprint=request_fingerprint,
+            request_fingerprint=idempotency.fingerprint(request.data),
             create=lambda: self._create(request),
         )
 
@@ -240,15 +235,22 @@ class OrderListCreateView(CustomerAPIView):
         order = services.book_order(
             customer=request.user, request=booking, channel=Channel.API, care=care
         )
-        order = _order_with_timeline(customer=request.user, pk=order.pk)
+        # The order as saved, with its service, area and price book already in hand: only its
+        # first event and its options are read back.
+        prefetch_related_objects([order], "events", "options")
         # The answer may be stored for replays: it leaves out the details of the person cared for.
         body = OrderDetailOut(order, context={"request": request, "omit_care": True}).data
         return status.HTTP_201_CREATED, body
 
 
 def _order_with_timeline(*, customer, pk):
-    """The customer's own order, or 404 (another customer's order does not exist for them)."""
-    orders = selectors.orders_for_customer(customer=customer).prefetch_related("events")
+    """The customer's own order, or 404 (another customer's order does not exist for them),
+    with what its detail shows."""
+    orders = (
+        selectors.orders_for_customer(customer=customer)
+        .select_related("price_book")
+        .prefetch_related("events", "options")
+    )
     try:
         return orders.get(pk=pk)
     except Order.DoesNotExist:
