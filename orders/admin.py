@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import action_with_reason
 from providers.admin.actions import action_with_form
+from providers.models import Provider
+from providers.models.core import BOOKABLE_STATUSES
 
 from . import (
     admin_catalogue,  # noqa: F401  the catalogue and the price book
@@ -67,7 +69,8 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("customer__phone", "customer__full_name", "provider__user__phone", "address")
     date_hierarchy = "starts_at"
     list_select_related = ("service_type", "area", "customer", "provider__user")
-    raw_id_fields = ("customer", "provider")
+    # A raw id, not a list of every provider (thousands in a city).
+    raw_id_fields = ("customer", "provider", "preferred_provider")
     # Everything that shapes the job changes only through the services, which audit it; the
     # address and personal requests stay editable for corrections agreed with the customer.
     readonly_fields = (
@@ -96,6 +99,14 @@ class OrderAdmin(admin.ModelAdmin):
         "matching_audit",
     )
     inlines = [OrderOptionInline, OrderEventInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "preferred_provider":
+            # Only someone who may take jobs can be preferred: never an applicant, a suspended
+            # or a removed provider.
+            kwargs["queryset"] = Provider.objects.filter(status__in=BOOKABLE_STATUSES)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     actions = [
         action_with_reason(
             name="retry_matching",

@@ -2,12 +2,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
-from tests.factories import OrderFactory
+from providers.models import ProviderStatus
+from tests.factories import OrderFactory, ProviderFactory
 
 from .contract_factories import sign_both
 from .execution_helpers import REPORT, check_in
@@ -192,3 +195,20 @@ def test_cancellable_statuses_match_the_transition_table():
         order = Order(status=status)
         allowed = OrderStatus.CANCELLED in services.ALLOWED_TRANSITIONS[status]
         assert order.is_cancellable == allowed
+
+
+@pytest.mark.requirement("R-MAT-1")
+def test_the_order_admin_offers_only_bookable_providers_as_preferred(rf, operator):
+    active = ProviderFactory()
+    on_probation = ProviderFactory(status=ProviderStatus.PROBATION)
+    applicant = ProviderFactory(status=ProviderStatus.APPLIED)
+    suspended = ProviderFactory(status=ProviderStatus.SUSPENDED)
+    request = rf.get("/")
+    request.user = operator
+    form = admin.site._registry[Order].get_form(request)
+    field = form.base_fields["preferred_provider"]
+    assert set(field.queryset) == {active, on_probation}
+    assert field.clean(active.pk) == active
+    for refused in (applicant, suspended):
+        with pytest.raises(ValidationError):
+            field.clean(refused.pk)
