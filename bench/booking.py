@@ -10,7 +10,8 @@ It measures, in one run and on one server: (a) a bare Django JSON view, (b) slot
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hs_bench; the database is
 dropped and recreated, so its name must contain "bench"), BENCH_REDIS_URL (default
 redis://127.0.0.1:6379/13, flushed before and after), BENCH_DURATION (seconds, default 10),
-BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_PROVIDERS (extra providers, default 200).
+BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_PROVIDERS (extra providers, default 200),
+BENCH_WORKERS (gunicorn workers, default 3 as deployed).
 """
 
 import datetime as dt
@@ -37,7 +38,8 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 EXTRA_PROVIDERS = int(os.environ.get("BENCH_PROVIDERS", "200"))
-WORKERS = 2
+# As deployed (Dockerfile, docker-compose.yml: gunicorn --workers 3).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 DAYS = 50
 SQM = 60
 SERVICE_SKILL = "home-cleaning"  # every provider has it
