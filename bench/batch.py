@@ -8,10 +8,10 @@ postgres://postgres@127.0.0.1:5432/hs_bench_batch; refused without "bench" in it
 generator of bench/matching.py), then plans the batch for all 1,000 orders at once with
 `matching.batch_services.plan_batch` and prints:
 
-- the time to build the problem from the database (day schedules, eligibility of every pair,
-  features and scores: `build_problem`) and the time to solve it (`assign_optimal`: the matching
-  rounds, local moves, the exact search where it fits, and greedy for the guard), and the total,
-  which is what the target is about;
+- the time to build the problem from the database (the providers' pool, eligibility of every
+  pair, features and scores: `build_problem`) and the time to solve it (`assign_optimal`: the
+  matching rounds, local moves, the exact search where it fits, and greedy for the guard), and
+  the total, which is what the target is about;
 - orders placed and the total score of the optimal assignment and of greedy (best pair first);
 - as the last line `batch_s=N.N optimal_vs_greedy=1.0NN` (total time; optimal's total score
   divided by greedy's). Target: under 2 s.

@@ -2,16 +2,19 @@
 
 `build_problem` turns a set of orders into the pure problem of `matching.batch` in a fixed
 number of bulk queries (about fifteen), however many orders and providers: everyone who could
-serve any of the orders with their skills, areas, working hours, time off, workload and blocking
-jobs (`_Pool`), then the providers' ranking fields, completed jobs per service and customers'
-good past ratings. Each pair is decided in Python with the rules of `orders.scheduling`
-(qualified_providers: bookable, probation per setting, tier; serving: the order's area or within
-the provider's travel radius of the order's point; every required skill; no time off that day;
-then `is_free`: working hours, clear of confirmed jobs with the travel gap, daily and weekly
-hours); a provider already offered the order, or the one a guarantee redo avoids, is left out,
-as in `selectors.candidates_for`. tests/matching/test_batch.py checks that the candidates and
-scores equal `selectors.ranked_candidates`. Scores are `matching.scoring.score`, the function
-that ranks recommendations.
+serve any of the orders as a roster of numpy columns (matching/roster.py: skills, working hours,
+time off, home, rating, completed jobs, rewards), who serves each area, their hours per local
+day and week summed in SQL and their blocking jobs (`_Pool`), then customers' good past
+ratings. The rules are decided for every (order, provider) pair at once over those columns,
+with the rules of `orders.scheduling` (qualified_providers: bookable, probation per setting,
+tier; serving: the order's area or within the provider's travel radius of the order's point;
+every required skill; no time off that day; then `is_free`: working hours, clear of confirmed
+jobs with the travel gap, daily and weekly hours); a provider already offered the order, passed
+over by the customer, or the one a guarantee redo avoids, is left out, as in
+`selectors.candidates_for`. tests/matching/test_batch*.py check that the candidates and scores
+equal `selectors.ranked_candidates` and the SQL reference. Scores are `matching.scoring`'s
+formula over columns (`part_columns`, equal to `scoring.score`, the function that ranks
+recommendations).
 
 Offers, not confirmations. `assign_batch` offers each order to its planned provider (the offer
 deadline, the provider's dashboard, accept or decline as for any offer, R-MAT-3) instead of
@@ -37,37 +40,35 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, DateField, DurationField, Exists, F, OuterRef, Q, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.tasks import delay_or_log
 from orders import services as order_services
-from orders.geo import haversine_km, order_point, within_travel_radius
+from orders.geo import KM_PER_DEGREE_LATITUDE, order_point
 from orders.models import Order, OrderStatus, ServiceType
-from orders.scheduling import WORKLOAD_STATUSES, DaySchedule, gap_between_jobs
-from providers.models import (
-    Provider,
-    ProviderReward,
-    ProviderStatus,
-    ProviderTier,
-    ServiceArea,
-    TimeOff,
-    WorkingHours,
-)
+from orders.scheduling import WORKLOAD_STATUSES, gap_between_jobs
+from providers.models import Provider, ProviderStatus, ProviderTier, ServiceArea
+from providers.models.core import BOOKABLE_STATUSES
 from providers.selectors import bookable_providers
 
 from . import scoring
 from .batch import Assignment, Job, Problem, assign_optimal
 from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
 from .models_batch import BatchRun, BatchStatus
-from .roster import haversine_km_columns
+from .roster import MICROSECOND, load_roster, microseconds, time_of_day
 
 # Orders a batch may place: waiting for a provider, with no open offer and no customer
 # choosing among recommendations.
 BATCH_STATUSES = (OrderStatus.REQUESTED, OrderStatus.NO_PROVIDER)
+
+SECOND = 1_000_000  # microseconds
+# A blocking job held no longer than its end: its "held until" compares below every start.
+NOT_HELD = np.iinfo(np.int64).min
 
 LEFT_REASONS = {
     "no_candidate": gettext_noop("Nobody eligible is free then"),
@@ -115,23 +116,26 @@ class BatchProblem:
 
 class PairScores:
     """(order id, provider id) -> the pair's Score, built when asked for: the problem needs
-    only the totals (`scoring.part_values`, the same arithmetic), the plan only its pairs'."""
+    only the totals (`scoring.total_columns`, the same formula), the plan only its pairs'."""
 
-    def __init__(self, scored: dict, weights: scoring.Weights):
-        self._scored = scored  # pair -> (CandidateFeatures, total)
+    def __init__(
+        self,
+        pairs: list[tuple[int, int]],
+        features: scoring.FeatureColumns | None,
+        weights: scoring.Weights | None,
+    ):
+        self._index = dict(zip(pairs, range(len(pairs)), strict=True))  # pair -> feature row
+        self._features = features
         self._weights = weights
 
     def __getitem__(self, pair: tuple[int, int]) -> scoring.Score:
-        return scoring.score(self._scored[pair][0], self._weights)
+        return scoring.score(self._features.features(self._index[pair]), self._weights)
 
     def __contains__(self, pair) -> bool:
-        return pair in self._scored
+        return pair in self._index
 
     def __len__(self) -> int:
-        return len(self._scored)
-
-    def total(self, pair: tuple[int, int]) -> float:
-        return self._scored[pair][1]
+        return len(self._index)
 
 
 def _seconds(duration: timedelta | None) -> int:
@@ -143,93 +147,120 @@ def _week_of(day: date) -> date:
 
 
 def build_problem(orders, *, weights: scoring.Weights | None = None) -> BatchProblem:
-    """The pure problem for these orders (see the module doc), in bulk queries."""
+    """The pure problem for these orders (see the module doc), in bulk queries; the rules are
+    decided for every pair at once over numpy columns."""
     orders = list(orders)
     if not orders:
         return BatchProblem(
-            orders=[], problem=Problem(jobs=(), scores={}), scores=PairScores({}, None)
+            orders=[], problem=Problem(jobs=(), scores={}), scores=PairScores([], None, None)
         )
     weights = weights or scoring.Weights.from_settings()
-    gap = gap_between_jobs()
-    pool = _Pool(orders)
+    times = _Times(orders)
+    pool = _Pool(orders, times)
+    pairs = _candidate_pairs(pool, orders, times, _left_out(orders))
+    pairs = pairs.where(pool.free(pairs, times))
+    features = _features(pool, orders, pairs, times)
+    totals = scoring.total_columns(scoring.part_columns(features, weights)).tolist()
+
     order_ids = [order.pk for order in orders]
-    # Never again to a provider already offered the order, nor one the customer passed over.
-    offered = set(
-        Offer.objects.filter(order__in=order_ids)
-        .values_list("order_id", "provider_id")
-        .union(
-            Recommendation.objects.filter(
-                order__in=order_ids, status=RecommendationStatus.PASSED
-            ).values_list("order_id", "provider_id")
-        )
-    )
-    eligible: dict[int, list[int]] = {}
-    day_used: dict[tuple[int, object], int] = {}
-    week_used: dict[tuple[int, object], int] = {}
-    week_hours: dict[tuple[int, date], float] = {}
-    jobs = []
-    zone = timezone.get_current_timezone()
-    limits = (
-        timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY),
-        timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK),
-    )
-    for order in orders:
-        local_start, local_end = order.starts_at.astimezone(zone), order.ends_at.astimezone(zone)
-        local_day = local_start.date()
-        week = _week_of(local_day)
-        window = (local_start.time(), local_end.time(), order.starts_at, order.ends_at)
-        jobs.append(
+    provider_ids = features.provider_id.tolist()
+    # Pairs come order by order, each order's by provider id: slice them per order.
+    bounds = np.searchsorted(pairs.order, np.arange(len(orders) + 1)).tolist()
+    day_of, week_of = times.day[pairs.order], times.week[pairs.order]
+    problem = Problem(
+        jobs=tuple(
             Job(
                 order.pk,
                 int(order.starts_at.timestamp()),
                 int(order.ends_at.timestamp()),
-                local_day,
-                week,
+                times.days[day],
+                times.weeks[week],
             )
-        )
-        candidates = []
-        for provider_id, schedule in pool.schedules(order, local_day):
-            if (order.pk, provider_id) in offered or provider_id == order.avoid_provider_id:
-                continue
-            if not _is_free(schedule, window, gap, limits):
-                continue
-            candidates.append(provider_id)
-            day_used[(provider_id, local_day)] = _seconds(schedule.day_hours)
-            week_used[(provider_id, week)] = _seconds(schedule.week_hours)
-            week_hours[(provider_id, week)] = round(_seconds(schedule.week_hours) / 3600, 4)
-        eligible[order.pk] = candidates
-    scores = PairScores(_scores(orders, eligible, pool.ids, week_hours, weights), weights)
-    problem = Problem(
-        jobs=tuple(jobs),
+            for order, day, week in zip(
+                orders, times.day.tolist(), times.week.tolist(), strict=True
+            )
+        ),
         scores={
-            order.pk: {p: scores.total((order.pk, p)) for p in eligible[order.pk]}
-            for order in orders
+            order_id: dict(zip(provider_ids[first:last], totals[first:last], strict=True))
+            for order_id, first, last in zip(order_ids, bounds, bounds[1:], strict=False)
         },
-        gap=_seconds(gap),
+        gap=_seconds(gap_between_jobs()),
         day_limit=settings.MAX_WORK_HOURS_PER_DAY * 3600,
         week_limit=settings.MAX_WORK_HOURS_PER_WEEK * 3600,
-        day_used=day_used,
-        week_used=week_used,
+        day_used=_seconds_worked(
+            provider_ids, times.days, day_of, pool.day_worked[pairs.row, day_of]
+        ),
+        week_used=_seconds_worked(
+            provider_ids, times.weeks, week_of, pool.week_worked[pairs.row, week_of]
+        ),
     )
-    return BatchProblem(orders=orders, problem=problem, scores=scores)
+    pair_ids = list(zip(np.array(order_ids)[pairs.order].tolist(), provider_ids, strict=True))
+    return BatchProblem(
+        orders=orders, problem=problem, scores=PairScores(pair_ids, features, weights)
+    )
 
 
-def _is_free(schedule: DaySchedule, window, gap: timedelta, limits) -> bool:
-    """`orders.scheduling.is_free` with the job's local times and the hour limits worked out
-    once per order instead of once per provider (a third of the build's time at 1,000 orders).
-    tests/matching/test_batch.py checks it against is_free on random schedules."""
-    local_start, local_end, starts_at, ends_at = window
-    if not any(starts <= local_start and ends >= local_end for starts, ends in schedule.windows):
-        return False
-    for job_starts, job_ends, blocked_until in schedule.jobs:
-        if job_starts < ends_at + gap and (
-            job_ends > starts_at - gap or (blocked_until is not None and blocked_until > starts_at)
-        ):
-            return False
-    duration = ends_at - starts_at
-    return (
-        schedule.day_hours <= limits[0] - duration and schedule.week_hours <= limits[1] - duration
-    )
+def _seconds_worked(provider_ids: list[int], periods: list[date], period_of, worked) -> dict:
+    """(provider id, local day or week) -> whole seconds already worked then, for each pair's
+    provider and period (`worked`, in microseconds, by pair)."""
+    keys = zip(provider_ids, [periods[i] for i in period_of.tolist()], strict=True)
+    return dict(zip(keys, (worked // SECOND).tolist(), strict=True))
+
+
+class _Times:
+    """The orders' times as columns (index i is orders[i]): start and end in microseconds
+    since the epoch, and the local day and (Monday-based) week each starts in, as indexes into
+    `days` and `weeks`."""
+
+    def __init__(self, orders: list[Order]):
+        zone = timezone.get_current_timezone()
+        self.local = [
+            (order.starts_at.astimezone(zone), order.ends_at.astimezone(zone)) for order in orders
+        ]
+        local_days = [starts.date() for starts, _ends in self.local]
+        self.days = sorted(set(local_days))
+        self.weeks = sorted({_week_of(day) for day in self.days})
+        day_index = {day: i for i, day in enumerate(self.days)}
+        week_index = {week: i for i, week in enumerate(self.weeks)}
+        self.day = np.array([day_index[day] for day in local_days], dtype=np.int64)
+        self.week = np.array([week_index[_week_of(day)] for day in local_days], dtype=np.int64)
+        self.starts = np.array([microseconds(order.starts_at) for order in orders], np.int64)
+        self.ends = np.array([microseconds(order.ends_at) for order in orders], np.int64)
+
+
+@dataclass
+class _Pairs:
+    """(order, provider) pairs as columns: the order's index in the batch, the provider's row
+    in the pool's roster, and the distance between the job and the provider's home (NaN when
+    either has no point). Sorted by order, then provider id."""
+
+    order: np.ndarray
+    row: np.ndarray
+    distance_km: np.ndarray
+
+    def where(self, keep: np.ndarray) -> _Pairs:
+        return _Pairs(self.order[keep], self.row[keep], self.distance_km[keep])
+
+
+def _left_out(orders: list[Order]) -> dict[int, set[int]]:
+    """order id -> providers never to be offered it: those already offered it, those the
+    customer passed over, and the one a guarantee redo avoids."""
+    order_ids = [order.pk for order in orders]
+    left_out: dict[int, set[int]] = defaultdict(set)
+    for order_id, provider_id in (
+        Offer.objects.filter(order__in=_id_array(order_ids))
+        .values_list("order_id", "provider_id")
+        .union(
+            Recommendation.objects.filter(
+                order__in=_id_array(order_ids), status=RecommendationStatus.PASSED
+            ).values_list("order_id", "provider_id")
+        )
+    ):
+        left_out[order_id].add(provider_id)
+    for order in orders:
+        if order.avoid_provider_id:
+            left_out[order.pk].add(order.avoid_provider_id)
+    return left_out
 
 
 def _id_array(ids) -> RawSQL | list:
@@ -238,181 +269,286 @@ def _id_array(ids) -> RawSQL | list:
     return list(ids)
 
 
-class _Pool:
-    """Everything the eligibility rules look at, for every provider who could serve any of
-    the orders, read in ten queries; then decided in Python per order, with the rules of
-    `orders.scheduling` (qualified_providers, serving, day_schedules and is_free), which the
-    tests compare with `selectors.ranked_candidates`. One `day_schedules` call per (service,
-    area, day) would cost three queries each: 600 for 1,000 orders over 50 areas and 4
-    services, several seconds."""
+def _travellers_near(points) -> Q:
+    """Providers with a travel radius whose home lies in the latitude band of the points,
+    widened by the largest radius allowed: everyone orders.geo.within_travel_radius could
+    accept for any of them (its bounding box lies inside the band). A cheap superset in SQL;
+    Roster.within_radius decides each point exactly."""
+    reach = float(settings.MATCHING_MAX_TRAVEL_KM) / KM_PER_DEGREE_LATITUDE
+    latitudes = [latitude for latitude, _longitude in points]
+    return Q(
+        travel_radius_km__gt=0,
+        latitude__gte=min(latitudes) - reach,
+        latitude__lte=max(latitudes) + reach,
+    )
 
-    def __init__(self, orders: list[Order]):
-        self.services = {order.service_type_id: order.service_type for order in orders}
+
+class _Pool:
+    """Everyone who could serve any of the orders, with all the rules and scores look at, read
+    in ten queries however many orders and providers:
+
+    - their standing data as a roster (matching/roster.py: status, tier, skills, working hours,
+      time off, home and travel radius, rating, completed jobs per service, rewards), read with
+      `load_roster` afresh rather than taken from the rosters a process keeps for ranking: a
+      batch offers jobs, so it decides on the database's data of the moment;
+    - who serves each of the orders' areas and which skills each service needs;
+    - their counted hours per local day and per week of the orders, summed in SQL (as
+      `orders.scheduling.day_schedules` does), and their blocking jobs around those days.
+
+    The rules themselves are those of `orders.scheduling` (qualified_providers, serving,
+    day_schedules and is_free) and of the ranking (matching/ranking.py), decided over columns;
+    tests/matching/test_batch*.py compare the result with `selectors.ranked_candidates` and
+    `ranked_candidates_in_sql`. One `day_schedules` call per (service, area, day) would cost
+    three queries each: 600 for 1,000 orders over 50 areas and 4 services, several seconds."""
+
+    def __init__(self, orders: list[Order], times: _Times):
         area_ids = {order.area_id for order in orders}
-        zone = timezone.get_current_timezone()
         points = {order_point(order) for order in orders} - {None}
-        self.days = {timezone.localtime(order.starts_at).date() for order in orders}
         members = Provider.areas.through.objects.filter(servicearea_id__in=area_ids)
         serving = Q(pk__in=members.values("provider_id"))
-        for point in points:
-            serving |= within_travel_radius(point)
-        qualified = bookable_providers().filter(serving).order_by()
-        if not settings.MATCHING_INCLUDE_PROBATION:
-            qualified = qualified.exclude(status=ProviderStatus.PROBATION)
-        self.info = {
-            pk: (tier, latitude, longitude, radius)
-            for pk, tier, latitude, longitude, radius in qualified.values_list(
-                "pk", "tier", "latitude", "longitude", "travel_radius_km"
-            )
-        }
+        if points:
+            serving |= _travellers_near(points)
+        self.roster = load_roster(bookable_providers().filter(serving))
         # Thousands of ids as one array parameter: as many placeholders would cost more to
         # build and send than the queries themselves; a subquery would redo the search.
-        ids = self.ids = _id_array(self.info)
-        self.area_members: dict[int, set[int]] = defaultdict(set)
-        for provider_id, area_id in members.filter(provider_id__in=ids).values_list(
-            "provider_id", "servicearea_id"
+        ids = _id_array(self.roster.ids.tolist())
+        self.area_members: dict[int, np.ndarray] = {}
+        by_area: dict[int, list[int]] = defaultdict(list)
+        for area_id, provider_id in members.filter(provider_id__in=ids).values_list(
+            "servicearea_id", "provider_id"
         ):
-            self.area_members[area_id].add(provider_id)
-        self.needs: dict[int, set[int]] = defaultdict(set)
+            by_area[area_id].append(provider_id)
+        for area_id, provider_ids in by_area.items():
+            self.area_members[area_id] = self.roster.flags(self.rows_of(provider_ids))
+        self.needs: dict[int, list[int]] = defaultdict(list)
         for service_id, skill_id in ServiceType.required_skills.through.objects.filter(
-            servicetype_id__in=list(self.services)
+            servicetype_id__in={order.service_type_id for order in orders}
         ).values_list("servicetype_id", "skill_id"):
-            self.needs[service_id].add(skill_id)
-        self.skills: dict[int, set[int]] = defaultdict(set)
-        for provider_id, skill_id in Provider.skills.through.objects.filter(
-            provider_id__in=ids
-        ).values_list("provider_id", "skill_id"):
-            self.skills[provider_id].add(skill_id)
-        first, last = min(self.days, default=None), max(self.days, default=None)
-        self.off: dict[int, list[tuple[date, date]]] = defaultdict(list)
-        for provider_id, starts_on, ends_on in TimeOff.objects.filter(
-            provider_id__in=ids, starts_on__lte=last, ends_on__gte=first
-        ).values_list("provider_id", "starts_on", "ends_on"):
-            self.off[provider_id].append((starts_on, ends_on))
-        self.windows: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-        for provider_id, weekday, starts, ends in WorkingHours.objects.filter(
-            provider_id__in=ids, weekday__in={day.weekday() for day in self.days}
-        ).values_list("provider_id", "weekday", "starts", "ends"):
-            self.windows[(provider_id, weekday)].append((starts, ends))
-        self.day_hours: dict[tuple[int, date], timedelta] = defaultdict(timedelta)
-        self.week_hours: dict[tuple[int, date], timedelta] = defaultdict(timedelta)
-        if self.days:
-            for provider_id, starts_at, ends_at in Order.objects.filter(
+            self.needs[service_id].append(skill_id)
+        self.statuses = tuple(
+            status
+            for status in BOOKABLE_STATUSES
+            if settings.MATCHING_INCLUDE_PROBATION or status != ProviderStatus.PROBATION
+        )
+        zone = timezone.get_current_timezone()
+        first, last = times.days[0], times.days[-1]
+        self.day_worked = self._worked(
+            ids,
+            TruncDate("starts_at", tzinfo=zone),
+            times.days,
+            _local_midnight(first),
+            _local_midnight(last + timedelta(days=1)),
+        )
+        self.week_worked = self._worked(
+            ids,
+            TruncWeek("starts_at", tzinfo=zone, output_field=DateField()),
+            times.weeks,
+            _local_midnight(times.weeks[0]),
+            _local_midnight(times.weeks[-1] + timedelta(days=7)),
+        )
+        gap = gap_between_jobs()
+        earliest = _local_midnight(first)
+        held = list(
+            Order.objects.blocking()
+            .filter(
+                provider_id__in=ids, starts_at__lt=_local_midnight(last + timedelta(days=1)) + gap
+            )
+            .filter(Q(ends_at__gt=earliest - gap) | Q(blocked_until__gt=earliest))
+            .values_list("provider_id", "starts_at", "ends_at", "blocked_until")
+        )
+        self.jobs = _Jobs.of(
+            rows=self.rows_of([job[0] for job in held]),
+            starts=[microseconds(job[1]) for job in held],
+            ends=[microseconds(job[2]) for job in held],
+            blocked_until=[NOT_HELD if job[3] is None else microseconds(job[3]) for job in held],
+            providers=len(self.roster),
+        )
+        self._standing: dict[tuple, np.ndarray] = {}
+        self._working: dict[tuple, np.ndarray] = {}
+
+    def rows_of(self, provider_ids) -> np.ndarray:
+        """The roster rows of these providers (all in the pool; the roster is sorted by id)."""
+        return np.searchsorted(self.roster.ids, np.array(provider_ids, dtype=np.int64))
+
+    def _worked(self, ids, period, periods: list[date], since, until) -> np.ndarray:
+        """Microseconds of counted work (WORKLOAD_STATUSES) starting in each of the `periods`
+        (local days or weeks, as `period` truncates a start): a row per roster row, a column
+        per period."""
+        worked = np.zeros((len(self.roster), len(periods)), dtype=np.int64)
+        column = {start: i for i, start in enumerate(periods)}
+        totals = [
+            (provider_id, column[start], total // MICROSECOND)
+            for provider_id, start, total in Order.objects.filter(
                 provider_id__in=ids,
                 status__in=WORKLOAD_STATUSES,
-                starts_at__gte=_local_midnight(_week_of(first)),
-                starts_at__lt=_local_midnight(_week_of(last) + timedelta(days=7)),
-            ).values_list("provider_id", "starts_at", "ends_at"):
-                local_day = starts_at.astimezone(zone).date()
-                self.day_hours[(provider_id, local_day)] += ends_at - starts_at
-                self.week_hours[(provider_id, _week_of(local_day))] += ends_at - starts_at
-        self.jobs: dict[int, list] = defaultdict(list)
-        if self.days:
-            gap = gap_between_jobs()
-            earliest = _local_midnight(first)
-            for provider_id, *held in (
-                Order.objects.blocking()
-                .filter(
-                    provider_id__in=ids,
-                    starts_at__lt=_local_midnight(last + timedelta(days=1)) + gap,
-                )
-                .filter(Q(ends_at__gt=earliest - gap) | Q(blocked_until__gt=earliest))
-                .values_list("provider_id", "starts_at", "ends_at", "blocked_until")
-            ):
-                self.jobs[provider_id].append(tuple(held))
-        self._near: dict[tuple[float, float], set[int]] = {}
-        self._travellers = None
-        self._cache: dict[tuple, list] = {}
+                starts_at__gte=since,
+                starts_at__lt=until,
+            )
+            .annotate(period=period)
+            .order_by()
+            .values("provider_id", "period")
+            .annotate(total=Sum(F("ends_at") - F("starts_at"), output_field=DurationField()))
+            .values_list("provider_id", "period", "total")
+            if start in column  # a day between two of the batch's days
+        ]
+        if totals:
+            provider_ids, columns, amounts = zip(*totals, strict=True)
+            worked[self.rows_of(provider_ids), list(columns)] = amounts
+        return worked
 
-    def _nearby(self, point) -> set[int]:
-        """Providers within their own travel radius of the point (orders.geo's rule)."""
-        if point is None:
-            return set()
-        if point not in self._near:
-            if self._travellers is None:
-                # Those with a radius and a home, as a roster: the distance in numpy, once per
-                # point, by the formula of orders.geo (matching/roster.py).
-                rows = [
-                    (pk, latitude, longitude, float(radius))
-                    for pk, (_tier, latitude, longitude, radius) in self.info.items()
-                    if radius and latitude is not None and longitude is not None
-                ]
-                self._travellers = tuple(
-                    np.array([row[i] for row in rows], dtype=np.int64 if i == 0 else np.float64)
-                    for i in range(4)
-                )
-            ids, latitudes, longitudes, radii = self._travellers
-            max_km = float(settings.MATCHING_MAX_TRAVEL_KM)
-            distance = haversine_km_columns(point, latitudes, longitudes)
-            self._near[point] = set(ids[distance <= np.minimum(radii, max_km)].tolist())
-        return self._near[point]
+    def could_work(self, service_type: ServiceType, day: date) -> np.ndarray:
+        """Qualified for the service (bookable, probation per setting, tier), holding every
+        skill it needs, and not on time off that day."""
+        key = (service_type.pk, day)
+        if key not in self._standing:
+            roster = self.roster
+            tiers = tuple(tier for tier in ProviderTier.values if service_type.accepts_tier(tier))
+            self._standing[key] = (
+                roster.qualified(statuses=self.statuses, tiers=tiers)
+                & roster.skilled(tuple(self.needs[service_type.pk]))
+                & ~roster.off(first=day, last=day)
+            )
+        return self._standing[key]
 
-    def schedules(self, order: Order, day: date):
-        """(provider id, DaySchedule) of everyone who could work for the order that day at
-        all: qualified, skilled, serving the area or near enough, working that weekday, not
-        on time off. The time itself is for is_free."""
-        point = order_point(order)
-        key = (order.service_type_id, order.area_id, point, day)
-        if key not in self._cache:
-            service = self.services[order.service_type_id]
-            tiers = {tier for tier in ProviderTier.values if service.accepts_tier(tier)}
-            needs = self.needs[order.service_type_id]
-            serving = self.area_members[order.area_id] | self._nearby(point)
-            found = []
-            for provider_id in sorted(serving):
-                windows = self.windows.get((provider_id, day.weekday()))
-                if (
-                    not windows
-                    or self.info[provider_id][0] not in tiers
-                    or not needs <= self.skills[provider_id]
-                    or any(start <= day <= end for start, end in self.off[provider_id])
-                ):
-                    continue
-                found.append(
-                    (
-                        provider_id,
-                        DaySchedule(
-                            windows,
-                            self.jobs[provider_id],
-                            self.day_hours[(provider_id, day)],
-                            self.week_hours[(provider_id, _week_of(day))],
-                        ),
-                    )
-                )
-            self._cache[key] = found
-        return self._cache[key]
+    def serving(self, area_id: int, nearby: np.ndarray) -> np.ndarray:
+        members = self.area_members.get(area_id)
+        return nearby if members is None else members | nearby
 
-
-def _scores(orders, eligible, provider_ids, week_hours, weights):
-    """Every eligible pair's (CandidateFeatures, total score), from three queries over
-    `provider_ids` (a subquery of the pool). Equal features are scored once."""
-    if not any(eligible.values()):
-        return {}
-    now = timezone.now()
-    rewarded = ProviderReward.objects.filter(provider=OuterRef("pk"), starts__lte=now).filter(
-        Q(ends__isnull=True) | Q(ends__gt=now)
-    )
-    providers = {
-        row[0]: row[1:]
-        for row in Provider.objects.filter(pk__in=provider_ids)
-        .annotate(rewarded=Exists(rewarded))
-        .values_list("pk", "rating_average", "rating_count", "latitude", "longitude", "rewarded")
-    }
-    service_jobs = {
-        (row["provider"], row["service_type"]): row["jobs"]
-        for row in Order.objects.filter(
-            provider__in=provider_ids,
-            status=OrderStatus.COMPLETED,
-            service_type__in={order.service_type_id for order in orders},
+    def working(self, local_start: datetime, local_end: datetime) -> np.ndarray:
+        """Working hours that weekday cover the job's local times."""
+        key = (
+            local_start.weekday(),
+            time_of_day(local_start.time()),
+            time_of_day(local_end.time()),
         )
-        .order_by()
-        .values("provider", "service_type")
-        .annotate(jobs=Count("pk"))
-    }
-    rated_well = set(
+        if key not in self._working:
+            weekday, starts, ends = key
+            self._working[key] = self.roster.working(weekday=weekday, starts=starts, ends=ends)
+        return self._working[key]
+
+    def free(self, pairs: _Pairs, times: _Times) -> np.ndarray:
+        """Whether each pair's provider is free for the job (`_free`)."""
+        return _free(
+            self.jobs,
+            pairs.row,
+            times.starts[pairs.order],
+            times.ends[pairs.order],
+            self.day_worked[pairs.row, times.day[pairs.order]],
+            self.week_worked[pairs.row, times.week[pairs.order]],
+            gap=gap_between_jobs() // MICROSECOND,
+            day_limit=timedelta(hours=settings.MAX_WORK_HOURS_PER_DAY) // MICROSECOND,
+            week_limit=timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) // MICROSECOND,
+        )
+
+
+@dataclass
+class _Jobs:
+    """Providers' blocking jobs as flat columns in microseconds, grouped by roster row: the
+    jobs of row r are those from first[r] to first[r] + count[r]."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    blocked_until: np.ndarray  # NOT_HELD when not held beyond the end
+    first: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, *, rows, starts, ends, blocked_until, providers: int) -> _Jobs:
+        rows = np.asarray(rows, dtype=np.int64)
+        grouped = np.argsort(rows, kind="stable")
+        count = np.bincount(rows, minlength=providers)
+        return cls(
+            np.asarray(starts, dtype=np.int64)[grouped],
+            np.asarray(ends, dtype=np.int64)[grouped],
+            np.asarray(blocked_until, dtype=np.int64)[grouped],
+            np.cumsum(count) - count,
+            count,
+        )
+
+    def clash(self, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, gap: int):
+        """For each (row, job from starts to ends): whether one of that row's jobs is too
+        close, by the rule of orders.scheduling (the travel gap, and the time a job is held
+        after its end). Each pair is repeated once per job of its provider, then reduced."""
+        counts = self.count[rows]
+        offsets = np.cumsum(counts) - counts
+        pair = np.repeat(np.arange(len(rows)), counts)
+        job = np.repeat(self.first[rows] - offsets, counts) + np.arange(counts.sum())
+        hit = (self.starts[job] < ends[pair] + gap) & (
+            (self.ends[job] > starts[pair] - gap) | (self.blocked_until[job] > starts[pair])
+        )
+        return np.bincount(pair[hit], minlength=len(rows)) > 0
+
+
+def _free(jobs: _Jobs, rows, starts, ends, day_worked, week_worked, *, gap, day_limit, week_limit):
+    """`orders.scheduling.is_free` for many (provider, job) pairs at once, but for the working
+    hours (decided with the other standing rules): clear of the provider's blocking jobs, and
+    the day's and the week's hours within the limits once the job is counted. Everything in
+    microseconds; tests/matching/test_batch.py checks it against is_free."""
+    duration = ends - starts
+    return (
+        (day_worked <= day_limit - duration)
+        & (week_worked <= week_limit - duration)
+        & ~jobs.clash(rows, starts, ends, gap)
+    )
+
+
+def _candidate_pairs(pool: _Pool, orders, times: _Times, left_out) -> _Pairs:
+    """Every (order, provider) pair passing the rules that do not depend on the provider's jobs:
+    `could_work` that day, serving the order's area or within their travel radius of its point,
+    working hours covering it, not left out. The orders of one point are taken together: the
+    distances to it are computed once."""
+    roster = pool.roster
+    max_km = float(settings.MATCHING_MAX_TRAVEL_KM)
+    by_point: dict[tuple | None, list[int]] = defaultdict(list)
+    for i, order in enumerate(orders):
+        by_point[order_point(order)].append(i)
+    found: list = [None] * len(orders)
+    for point, indexes in by_point.items():
+        if point is None:
+            distance = np.full(len(roster), np.nan)
+            nearby = np.zeros(len(roster), dtype=bool)
+        else:
+            distance = roster.distance_km(point)
+            nearby = roster.within_radius(point, distance, max_km)
+        standing: dict[tuple, np.ndarray] = {}
+        for i in indexes:
+            order = orders[i]
+            local_start, local_end = times.local[i]
+            key = (order.service_type_id, order.area_id, local_start.date())
+            if key not in standing:
+                standing[key] = pool.could_work(order.service_type, key[2]) & pool.serving(
+                    order.area_id, nearby
+                )
+            rows = np.flatnonzero(standing[key] & pool.working(local_start, local_end))
+            if order.pk in left_out:
+                rows = rows[~np.isin(roster.ids[rows], list(left_out[order.pk]))]
+            found[i] = (rows, distance[rows])
+    return _Pairs(
+        order=np.repeat(np.arange(len(orders)), [len(rows) for rows, _distance in found]),
+        row=np.concatenate([rows for rows, _distance in found]),
+        distance_km=np.concatenate([distance for _rows, distance in found]),
+    )
+
+
+def _features(pool: _Pool, orders, pairs: _Pairs, times: _Times) -> scoring.FeatureColumns:
+    """Every pair's CandidateFeatures as columns, as the ranking computes them: the roster's
+    rating, completed jobs of the service and rewards, the distance to 10 m, the week's hours to
+    the 1/10,000, the customer's good past ratings (one query) and the preferred provider."""
+    roster = pool.roster
+    rows = pairs.row
+    ids = roster.ids[rows]
+    services = sorted({order.service_type_id for order in orders})
+    service_index = {service_id: i for i, service_id in enumerate(services)}
+    of_service = np.array([service_index[order.service_type_id] for order in orders])
+    service_jobs = np.stack([roster.service_jobs(service_id) for service_id in services])
+    customers = np.array([order.customer_id for order in orders], dtype=np.int64)
+    preferred = np.array(
+        [getattr(order, "preferred_provider_id", None) or 0 for order in orders], dtype=np.int64
+    )
+    rated_well = (
         Order.objects.filter(
-            customer__in={order.customer_id for order in orders},
-            provider__in=provider_ids,
+            customer__in=_id_array({order.customer_id for order in orders}),
+            provider__in=_id_array(roster.ids.tolist()),
             customer_rating__isnull=False,
         )
         .order_by()
@@ -421,48 +557,22 @@ def _scores(orders, eligible, provider_ids, week_hours, weights):
         .filter(average__gte=scoring.GOOD_RATING)
         .values_list("customer", "provider")
     )
-    # Orders of one service in one area share everything but the customer's own history and
-    # the preferred provider: key the cache by what varies, build the features once per key.
-    cache: dict[tuple, tuple[scoring.CandidateFeatures, float]] = {}
-    result = {}
-    for order in orders:
-        point = order_point(order)
-        week = _week_of(timezone.localtime(order.starts_at).date())
-        preferred_id = getattr(order, "preferred_provider_id", None)
-        service_id = order.service_type_id
-        for provider_id in eligible[order.pk]:
-            key = (
-                provider_id,
-                service_id,
-                point,
-                week,
-                (order.customer_id, provider_id) in rated_well,
-                provider_id == preferred_id,
-            )
-            scored = cache.get(key)
-            if scored is None:
-                average, count, latitude, longitude, is_rewarded = providers[provider_id]
-                distance = (
-                    round(haversine_km(point, (latitude, longitude)), 2)
-                    if point is not None and latitude is not None and longitude is not None
-                    else None
-                )
-                features = scoring.CandidateFeatures(
-                    provider_id=provider_id,
-                    rating=average,
-                    rating_count=count,
-                    kpi_percent=None,
-                    service_jobs=service_jobs.get((provider_id, service_id), 0),
-                    distance_km=distance,
-                    past_good_with_customer=key[4],
-                    week_hours=week_hours.get((provider_id, week), 0.0),
-                    rewarded=is_rewarded,
-                    preferred=key[5],
-                )
-                total = scoring.total_of(scoring.part_values(features, weights))
-                scored = cache[key] = (features, total)
-            result[(order.pk, provider_id)] = scored
-    return result
+    # (customer, provider) as one integer, to look every pair up at once.
+    stride = int(roster.ids.max(initial=0)) + 1
+    good = np.array([customer * stride + provider for customer, provider in rated_well], np.int64)
+    worked = pool.week_worked[rows, times.week[pairs.order]] // SECOND
+    return scoring.FeatureColumns(
+        provider_id=ids,
+        rating=roster.rating[rows],
+        rating_count=roster.rating_count[rows],
+        kpi_percent=np.full(len(rows), np.nan),  # no quality KPI yet, as in the ranking
+        service_jobs=service_jobs[of_service[pairs.order], rows],
+        distance_km=scoring.rounded(pairs.distance_km, 2),
+        past_good_with_customer=np.isin(customers[pairs.order] * stride + ids, good),
+        week_hours=scoring.rounded(worked / 3600, 4),
+        rewarded=roster.rewarded(timezone.now())[rows],
+        preferred=ids == preferred[pairs.order],
+    )
 
 
 @dataclass

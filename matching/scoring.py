@@ -1,9 +1,11 @@
 """How good a candidate is for an order: a score with named parts (R-MAT-2, R-MAT-4, R-MAT-5).
 
 Pure Python, no database: `matching.selectors` gathers each candidate's `CandidateFeatures` in
-one query and calls `score()`; the batch assignment (`matching.batch`) uses the same function on
-its score matrix. Every part is bounded: it lies in [0, weight], so the total lies in
-[0, sum of the weights] and no single feature can swamp the others beyond its weight.
+one query and calls `score()`. The batch assignment (`matching.batch_services`) scores tens of
+thousands of pairs at once with `part_columns` / `total_columns`, the same formula over numpy
+columns, equal to `part_values` / `total_of` value for value (tests/matching/test_scoring.py).
+Every part is bounded: it lies in [0, weight], so the total lies in [0, sum of the weights] and
+no single feature can swamp the others beyond its weight.
 
 The parts (w_x is the weight of part x, settings.MATCHING_WEIGHTS; scales from
 settings.MATCHING_SCALES):
@@ -30,9 +32,11 @@ Ties (equal totals) are broken by fewer hours this week, then the lower provider
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -314,3 +318,116 @@ def score(features: CandidateFeatures, weights: Weights | None = None) -> Score:
 def rank(scores) -> list[Score]:
     """Best first, ties to the less-loaded provider, then the lower id."""
     return sorted(scores, key=Score.sort_key)
+
+
+# The same formula over columns (the batch assignment) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureColumns:
+    """The CandidateFeatures of many candidates as numpy columns of equal length, NaN where a
+    feature is None."""
+
+    provider_id: np.ndarray
+    rating: np.ndarray
+    rating_count: np.ndarray
+    kpi_percent: np.ndarray
+    service_jobs: np.ndarray
+    distance_km: np.ndarray
+    past_good_with_customer: np.ndarray
+    week_hours: np.ndarray
+    rewarded: np.ndarray
+    preferred: np.ndarray
+
+    def features(self, i: int) -> CandidateFeatures:
+        """Candidate i's features, as plain Python values."""
+
+        def known(value) -> float | None:
+            value = float(value)
+            return None if math.isnan(value) else value
+
+        return CandidateFeatures(
+            provider_id=int(self.provider_id[i]),
+            rating=known(self.rating[i]),
+            rating_count=int(self.rating_count[i]),
+            kpi_percent=known(self.kpi_percent[i]),
+            service_jobs=int(self.service_jobs[i]),
+            distance_km=known(self.distance_km[i]),
+            past_good_with_customer=bool(self.past_good_with_customer[i]),
+            week_hours=float(self.week_hours[i]),
+            rewarded=bool(self.rewarded[i]),
+            preferred=bool(self.preferred[i]),
+        )
+
+
+def _near_half(values: np.ndarray, digits: int) -> np.ndarray:
+    """Indexes of the values that, scaled by 10**digits, lie so close to a half that
+    floating-point error could decide which way they round."""
+    scaled = values * 10.0**digits
+    with np.errstate(invalid="ignore"):
+        distance = np.abs(scaled - np.floor(scaled) - 0.5)
+        # Far wider than the error of the scaling (half an ulp) or of a sum of eight parts.
+        return np.flatnonzero(distance <= 1e-9 + 1e-12 * np.abs(scaled))
+
+
+def rounded(values, digits: int) -> np.ndarray:
+    """Python's round(value, digits) of each value. numpy's round (scale, round half to even,
+    scale back) gives the very same float except near a half, where the scaled value is not
+    exact: those few are rounded by Python."""
+    values = np.asarray(values, dtype=np.float64)
+    result = np.round(values, digits)
+    for i in _near_half(values, digits):
+        result[i] = round(float(values[i]), digits)
+    return result
+
+
+def _clamp_columns(values: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, np.minimum(1.0, values))
+
+
+def part_columns(f: FeatureColumns, w: Weights) -> np.ndarray:
+    """`part_values` of every candidate at once: one row per candidate, one column per part in
+    PARTS order, each the very float part_values gives (the same operations in the same order,
+    and Python's rounding)."""
+    rated = ~np.isnan(f.rating)
+    count = np.where(rated, np.maximum(f.rating_count, 0), 0)
+    denominator = count + w.rating_prior_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrunk = np.where(
+            denominator > 0,
+            (np.where(rated, f.rating, 0.0) * count + NEUTRAL_RATING * w.rating_prior_count)
+            / denominator,
+            NEUTRAL_RATING,
+        )
+        fractions = (
+            _clamp_columns((shrunk - 1.0) / 4.0),  # rating
+            np.where(np.isnan(f.kpi_percent), 0.5, _clamp_columns(f.kpi_percent / 100.0)),
+            _clamp_columns(np.maximum(f.service_jobs, 0) / w.experience_cap_jobs),
+            np.where(
+                np.isnan(f.distance_km),
+                0.5,
+                1.0 - _clamp_columns(np.maximum(f.distance_km, 0.0) / w.distance_cap_km),
+            ),
+            np.where(f.past_good_with_customer, 1.0, 0.0),
+            1.0 - _clamp_columns(np.maximum(f.week_hours, 0.0) / w.workload_cap_hours),
+            np.where(f.rewarded, 1.0, 0.0),
+            np.where(f.preferred, 1.0, 0.0),
+        )
+    return np.column_stack(
+        [
+            rounded(weight * fraction, ROUNDING)
+            for weight, fraction in zip(w.by_part(), fractions, strict=True)
+        ]
+    )
+
+
+def total_columns(parts: np.ndarray) -> np.ndarray:
+    """`total_of` of each row of `part_columns`."""
+    sums = np.zeros(len(parts))
+    for column in parts.T:  # left to right, as sum() adds them
+        sums += column
+    totals = np.round(sums, ROUNDING)
+    # Near a half, the way the parts are added could decide the rounding: total_of decides.
+    for i in _near_half(sums, ROUNDING):
+        totals[i] = total_of(tuple(parts[i].tolist()))
+    return totals

@@ -407,51 +407,80 @@ def test_orders_for_batch_lists_the_days_waiting_orders_without_open_offers(crew
 @pytest.mark.requirement("R-MAT-1")
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(6, 20), st.integers(1, 6)), max_size=2),
-    st.lists(st.tuples(st.integers(0, 46), st.integers(1, 8), st.integers(0, 2)), max_size=3),
-    st.integers(0, 9),
-    st.integers(0, 45),
-    st.integers(12, 40),
-    st.integers(1, 8),
+    # Providers: their blocking jobs (start, length, held after it, in half hours from
+    # midnight), then their hours that day and that week.
+    st.lists(
+        st.tuples(
+            st.lists(
+                st.tuples(st.integers(0, 46), st.integers(1, 8), st.integers(0, 2)), max_size=3
+            ),
+            st.integers(0, 9),
+            st.integers(0, 45),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    # The batch's jobs: start and length in half hours.
+    st.lists(st.tuples(st.integers(12, 40), st.integers(1, 8)), min_size=1, max_size=4),
 )
-def test_batch_free_check_equals_scheduling_is_free(
-    windows, jobs, day_hours, week_hours, start_half_hour, length_half_hours
-):
-    """The batch's once-per-order version of orders.scheduling.is_free decides alike."""
+def test_batch_free_check_equals_scheduling_is_free(providers, jobs):
+    """The batch's check of every (provider, job) pair at once decides each pair as
+    orders.scheduling.is_free does (for working hours covering the job: the batch decides
+    those with the other standing rules, tests/matching/test_batch_random.py)."""
     from datetime import time
 
-    from django.utils import timezone
+    import numpy as np
 
+    from matching.roster import MICROSECOND, microseconds
     from orders.scheduling import DaySchedule, gap_between_jobs, is_free
 
     midnight = local_datetime(1, 0)
-    starts_at = midnight + timedelta(minutes=30 * start_half_hour)
-    ends_at = starts_at + timedelta(minutes=30 * length_half_hours)
-    schedule = DaySchedule(
-        [(time(a), time(min(a + n, 23))) for a, n in windows],
-        [
-            (
-                midnight + timedelta(minutes=30 * s),
-                midnight + timedelta(minutes=30 * (s + n)),
-                midnight + timedelta(minutes=30 * (s + n + extra)) if extra else None,
-            )
-            for s, n, extra in jobs
+
+    def at(half_hours):
+        return midnight + timedelta(minutes=30 * half_hours)
+
+    schedules = [
+        DaySchedule(
+            [(time.min, time.max)],
+            [(at(s), at(s + n), at(s + n + extra) if extra else None) for s, n, extra in held],
+            timedelta(hours=day_hours),
+            timedelta(hours=week_hours),
+        )
+        for held, day_hours, week_hours in providers
+    ]
+    held = [(row, job) for row, schedule in enumerate(schedules) for job in schedule.jobs]
+    table = batch_services._Jobs.of(
+        rows=[row for row, _job in held],
+        starts=[microseconds(job[0]) for _row, job in held],
+        ends=[microseconds(job[1]) for _row, job in held],
+        blocked_until=[
+            batch_services.NOT_HELD if job[2] is None else microseconds(job[2])
+            for _row, job in held
         ],
-        timedelta(hours=day_hours),
-        timedelta(hours=week_hours),
+        providers=len(schedules),
     )
+    pairs = [(row, j) for row in range(len(schedules)) for j in range(len(jobs))]
+    rows = np.array([row for row, _j in pairs])
+    starts = np.array([microseconds(at(jobs[j][0])) for _row, j in pairs])
+    ends = np.array([microseconds(at(sum(jobs[j]))) for _row, j in pairs])
     gap = gap_between_jobs()
-    zone = timezone.get_current_timezone()
-    window = (
-        starts_at.astimezone(zone).time(),
-        ends_at.astimezone(zone).time(),
-        starts_at,
-        ends_at,
+    free = batch_services._free(
+        table,
+        rows,
+        starts,
+        ends,
+        np.array([schedules[row].day_hours // MICROSECOND for row, _j in pairs]),
+        np.array([schedules[row].week_hours // MICROSECOND for row, _j in pairs]),
+        gap=gap // MICROSECOND,
+        day_limit=timedelta(hours=8) // MICROSECOND,
+        week_limit=timedelta(hours=44) // MICROSECOND,
     )
-    limits = (timedelta(hours=8), timedelta(hours=44))
     with django_settings(MAX_WORK_HOURS_PER_DAY=8, MAX_WORK_HOURS_PER_WEEK=44):
-        expected = is_free(schedule, starts_at=starts_at, ends_at=ends_at, gap=gap)
-    assert batch_services._is_free(schedule, window, gap, limits) == expected
+        expected = [
+            is_free(schedules[row], starts_at=at(jobs[j][0]), ends_at=at(sum(jobs[j])), gap=gap)
+            for row, j in pairs
+        ]
+    assert free.tolist() == expected
 
 
 # The staff page and the task -------------------------------------------------------------------
