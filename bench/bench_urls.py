@@ -1,6 +1,8 @@
 """The app's URLs plus the benchmark's reference views (bench only; the app never imports it).
 
 - /bench/bare: a JSON view doing no work, the baseline the issue's ratios divide by.
+- /bench/floor/drf: Django REST framework alone (JSON parsing and rendering, no authentication)
+  answering a constant: what the framework the issue asks for costs by itself.
 - /bench/floor/auth: the API's own stack (DRF, token authentication, the customer permission,
   JSON parsing and rendering) answering a constant: what any API request costs before its work.
 - /bench/floor/write: the same plus one row written in a transaction (an idempotency key, the
@@ -14,7 +16,10 @@ import uuid
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import path
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 import config.urls
 from orders.api.views import CustomerAPIView
@@ -23,6 +28,15 @@ from orders.models import IdempotencyKey
 
 def bare_view(request):
     return JsonResponse({"ok": True})
+
+
+class FloorDrfView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    def post(self, request):
+        return Response({"ok": True, "received": len(request.data)})
 
 
 class FloorAuthView(CustomerAPIView):
@@ -45,6 +59,7 @@ class FloorWriteView(CustomerAPIView):
 
 urlpatterns = [
     path("bench/bare", bare_view),
+    path("bench/floor/drf", FloorDrfView.as_view()),
     path("bench/floor/auth", FloorAuthView.as_view()),
     path("bench/floor/write", FloorWriteView.as_view()),
     *config.urls.urlpatterns,

@@ -344,8 +344,9 @@ def main() -> None:
         "bare": "(a) bare JSON view  GET /bench/bare",
         "quote": "(b) slots + quote   GET slots / POST quote, alternating",
         "book": "(c) create order    POST /api/v1/orders",
-        "floor_auth": "(d) reference: token-authenticated API view, no work",
-        "floor_write": "(e) reference: (d) + one row written in a transaction",
+        "floor_drf": "(d) reference: DRF view, no authentication, no work",
+        "floor_auth": "(e) reference: token-authenticated API view, no work",
+        "floor_write": "(f) reference: (e) + one row written in a transaction",
     }
     say("")
     say(
@@ -363,6 +364,7 @@ def main() -> None:
     bare = results["bare"]["rps"]
     say(
         "reference ratios to the bare view: "
+        f"DRF no-op {results['floor_drf']['rps'] / bare:.2f}, "
         f"authenticated no-op {results['floor_auth']['rps'] / bare:.2f}, "
         f"authenticated one-row write {results['floor_write']['rps'] / bare:.2f}"
     )
