@@ -328,6 +328,7 @@ def main() -> None:
             uuid.uuid4().hex[:8],
         )
         for key, target in (
+            ("floor_drf", "/bench/floor/drf"),
             ("floor_auth", "/bench/floor/auth"),
             ("floor_write", "/bench/floor/write"),
         ):
