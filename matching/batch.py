@@ -134,7 +134,10 @@ class _State:
                 return False
         if problem.day_limit is not None:
             used = problem.day_used.get((provider, job.day), 0)
-            if used + self.day_hours[(provider, job.day)] + job.duration > problem.day_limit:
+            # As orders.scheduling.day_hours_limit: one job longer than the limit may still
+            # fill a day that holds nothing else.
+            limit = max(problem.day_limit, job.duration)
+            if used + self.day_hours[(provider, job.day)] + job.duration > limit:
                 return False
         if problem.week_limit is not None:
             used = problem.week_used.get((provider, job.week), 0)

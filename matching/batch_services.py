@@ -485,8 +485,10 @@ def _free(jobs: _Jobs, rows, starts, ends, day_worked, week_worked, *, gap, day_
     the day's and the week's hours within the limits once the job is counted. Everything in
     microseconds; tests/matching/test_batch.py checks it against is_free."""
     duration = ends - starts
+    # orders.scheduling.day_hours_limit: a single job longer than the day's limit (a day of
+    # elderly care) fits a day with no other work.
     return (
-        (day_worked <= day_limit - duration)
+        (day_worked <= np.maximum(day_limit, duration) - duration)
         & (week_worked <= week_limit - duration)
         & ~jobs.clash(rows, starts, ends, gap)
     )

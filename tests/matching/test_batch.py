@@ -205,6 +205,23 @@ def test_hour_limits_spread_the_batch_over_providers():
     assert result.total_score == 110.0
 
 
+def test_a_job_longer_than_the_day_limit_fills_an_empty_day_only():
+    """As orders.scheduling.day_hours_limit: a 10-hour day of care goes to a provider with
+    nothing else that day, never beside other work, even with the best score."""
+    care = Job(1, 8 * HOUR, 18 * HOUR, day="mon")
+    problem = Problem(
+        jobs=(care,),
+        scores={1: {1: 50.0, 2: 10.0}},
+        day_limit=8 * HOUR,
+        day_used={(1, "mon"): HOUR},
+    )
+    assert assign_optimal(problem).pairs == {1: 2}
+    assert assign_greedy(problem).pairs == {1: 2}
+    second = Job(2, 19 * HOUR, 20 * HOUR, day="mon")  # and nothing joins it that day
+    both = Problem(jobs=(care, second), scores={1: {3: 50.0}, 2: {3: 40.0}}, day_limit=8 * HOUR)
+    assert assign_optimal(both).placed == 1
+
+
 def test_jobs_without_candidates_are_left_unplaced():
     problem = Problem(jobs=(Job(1, 0, HOUR), Job(2, 0, HOUR)), scores={1: {}, 2: {5: 1.0}})
     result = assign_optimal(problem)
@@ -420,8 +437,14 @@ def test_orders_for_batch_lists_the_days_waiting_orders_without_open_offers(crew
         min_size=1,
         max_size=4,
     ),
-    # The batch's jobs: start and length in half hours.
-    st.lists(st.tuples(st.integers(12, 40), st.integers(1, 8)), min_size=1, max_size=4),
+    # The batch's jobs: start and length in half hours; some longer than the 8-hour day (a day
+    # of elderly care), which fit only a day without other work.
+    st.lists(
+        st.tuples(st.integers(12, 40), st.integers(1, 8))
+        | st.tuples(st.integers(12, 26), st.integers(17, 22)),
+        min_size=1,
+        max_size=4,
+    ),
 )
 def test_batch_free_check_equals_scheduling_is_free(providers, jobs):
     """The batch's check of every (provider, job) pair at once decides each pair as
