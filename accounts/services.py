@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import to_python
 
+from core.tasks import delay_or_log, send_sms_task
+
 from .models import PhoneVerification, Role, User
-from .tasks import delay_or_log, send_sms_task
 
 
 @transaction.atomic

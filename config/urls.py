@@ -4,8 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from orders.views import home
-from orders.views_contracts import contract_verify
+from orders.views.contracts import contract_verify
+from orders.views.orders import home
 
 admin.site.site_header = _("Home services operations")
 admin.site.site_title = _("Home services")
@@ -24,6 +24,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("reviews/", include("reviews.urls")),
     path("support/", include("support.urls")),
+    path("api/", include("accounts.api")),
     path("api/", include("orders.api.urls")),
     path("api/", include("matching.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from orders.api.views import AUTH_ERRORS, ERRORS, NOT_FOUND, CustomerAPIView
+from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
+from orders.api.views import NOT_FOUND
 from orders.models import OrderStatus
 
 from . import selectors, services

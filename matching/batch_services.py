@@ -39,19 +39,19 @@ from functools import partial
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, DateField, DurationField, Exists, F, OuterRef, Q, Sum
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.tasks import delay_or_log
-from orders import services as order_services
+from core.db import id_array
+from core.tasks import delay_or_log
 from orders.geo import KM_PER_DEGREE_LATITUDE, order_point
 from orders.models import Order, OrderStatus, ServiceType
 from orders.scheduling import WORKLOAD_STATUSES, gap_between_jobs
+from orders.services import lifecycle as order_lifecycle
 from providers.models import Provider, ProviderStatus, ProviderTier, ServiceArea
 from providers.models.core import BOOKABLE_STATUSES
 from providers.selectors import bookable_providers
@@ -248,11 +248,11 @@ def _left_out(orders: list[Order]) -> dict[int, set[int]]:
     order_ids = [order.pk for order in orders]
     left_out: dict[int, set[int]] = defaultdict(set)
     for order_id, provider_id in (
-        Offer.objects.filter(order__in=_id_array(order_ids))
+        Offer.objects.filter(order__in=id_array(order_ids))
         .values_list("order_id", "provider_id")
         .union(
             Recommendation.objects.filter(
-                order__in=_id_array(order_ids), status=RecommendationStatus.PASSED
+                order__in=id_array(order_ids), status=RecommendationStatus.PASSED
             ).values_list("order_id", "provider_id")
         )
     ):
@@ -261,12 +261,6 @@ def _left_out(orders: list[Order]) -> dict[int, set[int]]:
         if order.avoid_provider_id:
             left_out[order.pk].add(order.avoid_provider_id)
     return left_out
-
-
-def _id_array(ids) -> RawSQL | list:
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    return list(ids)
 
 
 def _travellers_near(points) -> Q:
@@ -311,7 +305,7 @@ class _Pool:
         self.roster = load_roster(bookable_providers().filter(serving))
         # Thousands of ids as one array parameter: as many placeholders would cost more to
         # build and send than the queries themselves; a subquery would redo the search.
-        ids = _id_array(self.roster.ids.tolist())
+        ids = id_array(self.roster.ids.tolist())
         self.area_members: dict[int, np.ndarray] = {}
         by_area: dict[int, list[int]] = defaultdict(list)
         for area_id, provider_id in members.filter(provider_id__in=ids).values_list(
@@ -549,8 +543,8 @@ def _features(pool: _Pool, orders, pairs: _Pairs, times: _Times) -> scoring.Feat
     )
     rated_well = (
         Order.objects.filter(
-            customer__in=_id_array({order.customer_id for order in orders}),
-            provider__in=_id_array(roster.ids.tolist()),
+            customer__in=id_array({order.customer_id for order in orders}),
+            provider__in=id_array(roster.ids.tolist()),
             customer_rating__isnull=False,
         )
         .order_by()
@@ -644,7 +638,7 @@ def _offer(order: Order, provider_id: int, *, actor, reason: str) -> Offer:
         provider_id=provider_id,
         expires_at=timezone.now() + timedelta(minutes=settings.OFFER_TIMEOUT_MINUTES),
     )
-    order_services.mark_offered(order=order, reason=reason, actor=actor)
+    order_lifecycle.mark_offered(order=order, reason=reason, actor=actor)
     transaction.on_commit(partial(_tell_provider_about, offer.pk))
     return offer
 
@@ -678,7 +672,7 @@ def assign_batch(*, orders, actor, reason: str) -> BatchPlan:
     for pair in plan.assigned:
         order = pair.order
         if order.status == OrderStatus.NO_PROVIDER:
-            order = order_services.reopen_for_matching(
+            order = order_lifecycle.reopen_for_matching(
                 order=order, actor=actor, reason=gettext_noop("Batch assignment by an operator")
             )
         _offer(

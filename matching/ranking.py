@@ -35,11 +35,10 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.db.models import Avg, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.db import id_array
 from orders.geo import order_point
 from orders.models import BLOCKING_STATUSES, Order, ServiceType
 from orders.scheduling import (
@@ -61,15 +60,6 @@ MARGIN = 1e-3
 # How many of the best bounds have their jobs read in each step (the rest, if still needed, in a
 # last query): usually the first step decides.
 READ_STEPS = (48, 256)
-
-
-def id_array(ids):
-    """A list of ids as one array parameter on PostgreSQL (thousands of placeholders cost more
-    to build and plan than the query), else as a list."""
-    ids = list(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
 
 
 def _good_experiences(order: Order) -> list[int]:

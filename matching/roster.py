@@ -10,48 +10,41 @@ columns, so that the rules of `orders.scheduling.eligible_providers` that depend
 microseconds. What depends on the moment stays in the database and is read per order: the
 order's past offers, the customer's good ratings and the providers' jobs around it.
 
-Rosters are cached per process under version numbers in the shared cache (Redis): one per area,
-one for the travellers and one for everyone. A change to a provider's standing data bumps the
-versions of the rosters holding them once the transaction commits (signals, `connect()`); the
-next ranking in any process sees the new version and reloads that roster (six queries). While
-the current transaction itself holds such a change (a test, or a service that changes a
-provider and ranks in one transaction), rosters are read afresh and not kept, so nobody ever
-ranks on data a rollback undid. Without the cache (Redis down), every ranking reads afresh.
+Rosters are kept per process with `core.kept.Kept`, one per part (an area, or the travellers)
+under the family's version and the part's in the shared cache (Redis). A change to a provider's
+standing data bumps the versions of the rosters holding them once the transaction commits
+(signals, `connect()`); the next ranking in any process sees the new version and reloads that
+roster (six queries). While the current transaction itself holds such a change (a test, or a
+service that changes a provider and ranks in one transaction), rosters are read afresh and not
+kept, so nobody ever ranks on data a rollback undid. Without the cache (Redis down), every
+ranking reads afresh.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from django.core.cache import cache
-from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import User
+from core.db import id_array
+from core.kept import Kept
 from orders.geo import EARTH_RADIUS_KM, KM_PER_DEGREE_LATITUDE
 from orders.models import Order, OrderStatus
 from providers.models import Provider, ProviderReward, ProviderSkill, TimeOff, WorkingHours
 
-logger = logging.getLogger(__name__)
-
-KEY_EVERYONE = "matching:roster:all"
-KEY_TRAVELLERS = "matching:roster:travellers"
-DIRTY_FLAG = "_matching_roster_changed"
+TRAVELLERS = "travellers"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 NEVER = np.iinfo(np.int64).max
 
-_kept: dict[str, tuple[tuple, Roster]] = {}
-
 
 def area_key(area_id: int) -> str:
-    return f"matching:roster:area:{area_id}"
+    return f"area:{area_id}"
 
 
 def microseconds(moment: datetime) -> int:
@@ -191,8 +184,6 @@ class Roster:
 
 def load_roster(providers) -> Roster:
     """A Roster of the `providers` queryset: six queries whatever their number."""
-    from .ranking import id_array  # ranking imports this module
-
     rows = list(
         providers.order_by("pk").values_list(
             "pk",
@@ -275,72 +266,26 @@ def load_roster(providers) -> Roster:
     )
 
 
-def _versions(keys: list[str]) -> dict[str, int] | None:
-    """The current version of each key, created (from the clock, so that a version lost with
-    the cache never matches a roster loaded before) when missing; None without the cache."""
-    try:
-        found = cache.get_many(keys)
-        missing = [key for key in keys if key not in found]
-        if missing:
-            for key in missing:
-                cache.add(key, time.time_ns(), timeout=None)
-            found.update(cache.get_many(missing))
-        return found
-    except Exception:
-        logger.warning("Matching roster cache unreachable; reading providers", exc_info=True)
-        return None
+def _load_part(part: str) -> Roster:
+    if part == TRAVELLERS:
+        return load_roster(Provider.objects.filter(travel_radius_km__gt=0))
+    return load_roster(Provider.objects.filter(areas=int(part.removeprefix("area:"))))
 
 
-def _changed_in_this_transaction() -> bool:
-    if not getattr(connection, DIRTY_FLAG, False):
-        return False
-    if connection.in_atomic_block:
-        return True
-    setattr(connection, DIRTY_FLAG, False)  # that transaction is over (committed or not)
-    return False
-
-
-def _roster(key: str, providers) -> Roster:
-    if _changed_in_this_transaction():
-        return load_roster(providers)
-    versions = _versions([KEY_EVERYONE, key])
-    if versions is None:
-        return load_roster(providers)
-    version = (versions.get(KEY_EVERYONE), versions.get(key))
-    kept = _kept.get(key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    roster = load_roster(providers)
-    _kept[key] = (version, roster)
-    return roster
+rosters: Kept[Roster] = Kept("matching-rosters", _load_part)
 
 
 def area_roster(area_id: int) -> Roster:
     """Every provider who serves the area (whatever their status: rules apply per order)."""
-    return _roster(area_key(area_id), Provider.objects.filter(areas=area_id))
+    return rosters.get(area_key(area_id))
 
 
 def travellers_roster() -> Roster:
     """Every provider with a travel radius, who may take jobs near their home in any area."""
-    return _roster(KEY_TRAVELLERS, Provider.objects.filter(travel_radius_km__gt=0))
-
-
-def forget_rosters() -> None:
-    """Drop this process's rosters (tests)."""
-    _kept.clear()
+    return rosters.get(TRAVELLERS)
 
 
 # Versions ---------------------------------------------------------------------------------------
-
-
-def _bump(keys) -> None:
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # no version yet: no roster was kept under it
-            pass
-        except Exception:
-            logger.warning("Matching roster cache unreachable; version not bumped", exc_info=True)
 
 
 def rosters_changed(
@@ -349,27 +294,26 @@ def rosters_changed(
     """Standing data changed (of a provider, the provider of a user, the rosters `keys`, or
     everyone's): once the transaction commits, the rosters holding them are reloaded on their
     next use."""
-    if connection.in_atomic_block:
-        setattr(connection, DIRTY_FLAG, True)
-    keys = list(keys)
+    if everyone:
+        rosters.changed()
+        return
+    if provider_id is None and user_id is None:
+        rosters.changed(*keys)
+        return
 
-    def bump():
-        if everyone:
-            _bump([KEY_EVERYONE])
-            return
-        found = keys
-        providers = Provider.objects.filter(pk=provider_id) if provider_id else None
-        if user_id is not None:
-            providers = Provider.objects.filter(user_id=user_id)
-        if providers is not None:
-            areas = Provider.areas.through.objects.filter(
-                provider_id__in=providers.values("pk")
-            ).values_list("servicearea_id", flat=True)
-            # The travellers too: the provider may just have lost a radius they had.
-            found = [*keys, *(area_key(area) for area in areas), KEY_TRAVELLERS]
-        _bump(found)
+    def holding_rosters():
+        providers = (
+            Provider.objects.filter(user_id=user_id)
+            if user_id is not None
+            else Provider.objects.filter(pk=provider_id)
+        )
+        areas = Provider.areas.through.objects.filter(
+            provider_id__in=providers.values("pk")
+        ).values_list("servicearea_id", flat=True)
+        # The travellers too: the provider may just have lost a radius they had.
+        return [*(area_key(area) for area in areas), TRAVELLERS]
 
-    transaction.on_commit(bump)
+    rosters.changed(*keys, parts_on_commit=holding_rosters)
 
 
 def _provider_saved(sender, instance: Provider, **kwargs) -> None:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.notifications import notify_user
-from orders import services as order_services
+from core.notifications import notify_user
 from orders.models import Channel, Order, OrderStatus
+from orders.services import lifecycle as order_lifecycle
 from providers.models import Provider
 
 from . import tasks
@@ -112,7 +112,7 @@ def _offer_best(order: Order) -> Offer | None:
 
 def _mark_nobody_left(order: Order) -> None:
     # no_provider is the operators' flag: the admin lists these orders to call the customer.
-    order_services.mark_no_provider(order=order, reason=NOBODY_FREE)
+    order_lifecycle.mark_no_provider(order=order, reason=NOBODY_FREE)
     order_id = order.pk
     transaction.on_commit(lambda: _tell_customer(order_id, "no_provider"))
 
@@ -123,7 +123,7 @@ def _make_offer(order: Order, provider: Provider) -> Offer:
         provider=provider,
         expires_at=timezone.now() + timedelta(minutes=settings.OFFER_TIMEOUT_MINUTES),
     )
-    order_services.mark_offered(
+    order_lifecycle.mark_offered(
         order=order, reason=gettext_noop("Waiting for the provider to accept")
     )
     transaction.on_commit(lambda: _tell_provider_about(offer.pk))
@@ -297,7 +297,9 @@ def assign_by_hand(*, order: Order, provider: Provider, actor, reason: str) -> O
     ):
         _close(pending, OfferStatus.WITHDRAWN, gettext_noop("Assigned by hand by an operator"))
     _pass(Recommendation.objects.filter(order=order, status=RecommendationStatus.SHOWN))
-    order = order_services.confirm_order(order=order, provider=provider, actor=actor, reason=reason)
+    order = order_lifecycle.confirm_order(
+        order=order, provider=provider, actor=actor, reason=reason
+    )
     order_id = order.pk
     transaction.on_commit(lambda: _tell_customer(order_id, "confirmed"))
     transaction.on_commit(lambda: _tell_provider_assigned(order_id))
@@ -347,7 +349,7 @@ def accept_offer(*, offer: Offer, provider: Provider) -> Offer:
     offer = _locked_pending_offer(offer, provider)
     if offer.expires_at <= timezone.now():
         raise OfferError(_("This offer has expired."))
-    order_services.confirm_order(order=offer.order, provider=provider, actor=provider.user)
+    order_lifecycle.confirm_order(order=offer.order, provider=provider, actor=provider.user)
     _close(offer, OfferStatus.ACCEPTED)
     # The provider's other offers at the same time can no longer be kept: pass them on.
     clashing = Offer.objects.select_for_update().filter(
@@ -358,7 +360,7 @@ def accept_offer(*, offer: Offer, provider: Provider) -> Offer:
     )
     for other in clashing.select_related("order"):
         _close(other, OfferStatus.WITHDRAWN, gettext_noop("The provider took another job then."))
-        order_services.reopen_for_matching(
+        order_lifecycle.reopen_for_matching(
             order=other.order, actor=None, reason=gettext_noop("The provider became busy")
         )
     order_id = offer.order_id
@@ -383,7 +385,7 @@ def decline_offer(*, offer: Offer, provider: Provider, reason: str = "") -> Offe
     """Refuse the offer; the order goes to the next candidate, never back to this provider."""
     offer = _locked_pending_offer(offer, provider)
     _close(offer, OfferStatus.DECLINED, reason.strip())
-    order_services.reopen_for_matching(
+    order_lifecycle.reopen_for_matching(
         order=offer.order, actor=provider.user, reason=gettext_noop("Declined by the provider")
     )
     return offer
@@ -406,7 +408,7 @@ def expire_stale_offers() -> int:
             if offer is None:  # answered meanwhile
                 continue
             _close(offer, OfferStatus.EXPIRED, gettext_noop("No answer in time"))
-            order_services.reopen_for_matching(
+            order_lifecycle.reopen_for_matching(
                 order=offer.order, actor=None, reason=gettext_noop("The offer expired unanswered")
             )
             expired += 1

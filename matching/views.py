@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import customer_required, provider_required
-from orders.contracts import with_signature_flags
 from orders.models import Order, OrderStatus
 from orders.selectors import jobs_for_provider
+from orders.services.contracts import with_signature_flags
 from providers.models import Provider
 
 from . import selectors, services

@@ -1,88 +1,52 @@
-"""Which start times can be booked, cached between the changes that could alter the answer.
+"""Which start times can be booked, kept between the changes that could alter the answer.
 
 Slot searches and quotes are the most frequent requests (a customer tries several days and
 sizes before booking) and each reads a whole day of schedules. Their answers are kept in the
-cache under a version number that is bumped, once the transaction commits, whenever something
-that decides availability changes: an order with a provider (confirmed, started, cancelled,
-rescheduled...), a provider's status, tier, skills, areas, working hours or time off, or a
-service's required skills. A new order waiting for a provider changes nobody's time, so the
-common booking path leaves the cache alone. AVAILABILITY_CACHE_SECONDS also bounds any entry's
-life.
+shared cache (core.kept.KeptAnswers) under a version number that is bumped, once the
+transaction commits, whenever something that decides availability changes: an order with a
+provider (confirmed, started, cancelled, rescheduled...), a provider's status, tier, skills,
+areas, working hours or time off, or a service's required skills. A new order waiting for a
+provider changes nobody's time, so the common booking path leaves the cache alone.
+AVAILABILITY_CACHE_SECONDS also bounds any entry's life.
 
 The cache only ever answers "is somebody free": confirming a provider re-checks their schedule
 under a lock and the database's exclusion constraint, so a stale answer can at worst let a
 customer book a time that then finds no provider, never double-book one.
 """
 
-import logging
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from core.kept import KeptAnswers
 from providers.models import Provider, ProviderSkill, ServiceArea, TimeOff, WorkingHours
 
 from . import scheduling
 from .models import Order, ServiceType
 
-VERSION_KEY = "availability:version"
-
-logger = logging.getLogger(__name__)
-
-
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Start from the clock, so a version lost with the cache never reuses old entries.
-        version = int(timezone.now().timestamp() * 1000)
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+_answers = KeptAnswers("availability", timeout=lambda: settings.AVAILABILITY_CACHE_SECONDS)
 
 
 def availability_changed() -> None:
-    """Forget every cached answer once the current transaction commits."""
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet (or the cache was flushed): nothing to forget
-            pass
-        except Exception:  # entries still expire after AVAILABILITY_CACHE_SECONDS
-            logger.warning("Availability cache unreachable; version not bumped", exc_info=True)
-
-    transaction.on_commit(bump)
+    """Forget every kept answer once the current transaction commits."""
+    _answers.changed()
 
 
 def start_times(
     *, service_type: ServiceType, area: ServiceArea, day: date, duration: timedelta
 ) -> list[time]:
-    """scheduling.available_start_times for the standard start times, cached."""
-    try:
-        key = (
-            f"availability:{_version()}:{service_type.pk}:{area.pk}:{day.isoformat()}:"
-            f"{int(duration.total_seconds() // 60)}"
-        )
-        cached = cache.get(key)
-    except Exception:  # the cache is a shortcut: without it, ask the database
-        logger.warning("Availability cache unreachable; reading schedules", exc_info=True)
-        key, cached = None, None
-    if cached is not None:
-        return [time.fromisoformat(value) for value in cached]
-    times = scheduling.available_start_times(
-        service_type=service_type, area=area, day=day, duration=duration
+    """scheduling.available_start_times for the standard start times, kept between changes."""
+    minutes = int(duration.total_seconds() // 60)
+    return _answers.get(
+        f"{service_type.pk}:{area.pk}:{day.isoformat()}:{minutes}",
+        lambda: scheduling.available_start_times(
+            service_type=service_type, area=area, day=day, duration=duration
+        ),
+        encode=lambda times: [t.isoformat() for t in times],
+        decode=lambda values: [time.fromisoformat(value) for value in values],
     )
-    if key is not None:
-        try:
-            cache.set(
-                key, [t.isoformat() for t in times], timeout=settings.AVAILABILITY_CACHE_SECONDS
-            )
-        except Exception:
-            logger.warning("Availability cache unreachable; answer not kept", exc_info=True)
-    return times
 
 
 def is_start_available(

@@ -1,4 +1,4 @@
-"""What can be booked now and at what price, kept per process (orders/kept.py).
+"""What can be booked now and at what price, kept per process (core.kept).
 
 Every quote, slot search and booking needs the service, the area and the service's rule in the
 current price book; reading them is three queries and most of a quote's time, while staff change
@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from core.kept import Kept
 from providers.models import ServiceArea
 
-from .kept import Kept
 from .models import PriceBook, PriceRule, ServiceCategory, ServiceOption, ServiceType
 
 
@@ -73,15 +73,14 @@ def _load() -> Catalogue:
     )
 
 
-_catalogue = Kept("orders-catalogue", _load)
+# A request often asks several times: one look at the version per half second is enough.
+RECHECK_SECONDS = 0.5
+
+_catalogue = Kept("orders-catalogue", _load, recheck_seconds=RECHECK_SECONDS)
 
 
 def current() -> Catalogue:
     return _catalogue.get()
-
-
-def forget() -> None:
-    _catalogue.forget()
 
 
 def _changed(sender, **kwargs) -> None:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.urls import reverse
 
-from accounts.notifications import notify_user
+from core.notifications import notify_user
 
 from .models import Channel, CompletionReport, Order, SeriesOccurrence
 

@@ -28,11 +28,13 @@ from . import catalogue_cache
 from .models import (
     Difficulty,
     PriceBook,
+    PriceLine,
     PriceRule,
     PricingUnit,
     ServiceOption,
     ServiceType,
 )
+from .models.pricebook import choice_label
 
 SLOT_MINUTES = 30
 WHOLE_UNIT = Decimal("1")
@@ -44,69 +46,6 @@ class PricingError(ValidationError):
 
 def _round(amount: Decimal) -> Decimal:
     return amount.quantize(WHOLE_UNIT, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class PriceLine:
-    """One line of a price breakdown. `code` is the option code, difficulty or tier."""
-
-    kind: str  # "base" | "minimum" | "difficulty" | "tier" | "option"
-    amount: Decimal
-    code: str = ""
-    name: str = ""
-    quantity: int | None = None
-    unit: str = ""
-    multiplier: Decimal | None = None
-
-    @property
-    def label(self) -> str:
-        """The line's description in the active language."""
-        if self.kind == "minimum":
-            return _("Minimum price")
-        if self.kind == "base":
-            if self.unit == PricingUnit.PER_HOUR:
-                return _("Service, %(hours)s h") % {"hours": self.quantity}
-            return _("Service, %(area)s m²") % {"area": self.quantity}
-        if self.kind == "difficulty":
-            return _("Condition of the home: %(condition)s (×%(multiplier)s)") % {  # noqa: RUF001
-                "condition": _label(Difficulty, self.code),
-                "multiplier": self.multiplier,
-            }
-        if self.kind == "tier":
-            return _("Provider tier: %(tier)s (×%(multiplier)s)") % {  # noqa: RUF001
-                "tier": _label(ProviderTier, self.code),
-                "multiplier": self.multiplier,
-            }
-        return _(self.name)  # catalogue names are stored in English, translated as messages
-
-    def to_json(self) -> dict:
-        data = {"kind": self.kind, "amount": str(self.amount)}
-        for key in ("code", "name", "quantity", "unit"):
-            if getattr(self, key) not in ("", None):
-                data[key] = getattr(self, key)
-        if self.multiplier is not None:
-            data["multiplier"] = str(self.multiplier)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> "PriceLine":
-        multiplier = data.get("multiplier")
-        return cls(
-            kind=data["kind"],
-            amount=Decimal(data["amount"]),
-            code=data.get("code", ""),
-            name=data.get("name", ""),
-            quantity=data.get("quantity"),
-            unit=data.get("unit", ""),
-            multiplier=None if multiplier is None else Decimal(multiplier),
-        )
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 @dataclass(frozen=True)
@@ -130,7 +69,7 @@ class Quote:
 
     @property
     def difficulty_label(self) -> str:
-        return _label(Difficulty, self.difficulty)
+        return choice_label(Difficulty, self.difficulty)
 
     def lines_json(self) -> list[dict]:
         return [line.to_json() for line in self.lines]

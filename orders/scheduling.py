@@ -47,13 +47,12 @@ from django.utils.translation import gettext as _
 
 from providers.models import (
     Provider,
-    ProviderStatus,
     ProviderTier,
     ServiceArea,
     TimeOff,
     WorkingHours,
 )
-from providers.selectors import bookable_providers
+from providers.selectors import matchable_providers
 
 from .geo import area_point, within_travel_radius
 from .models import BLOCKING_STATUSES, Order, OrderStatus, ServiceType
@@ -136,11 +135,10 @@ def with_workload(providers, *, starts_at: datetime, exclude_order_id=None):
 
 
 def qualified_providers(service_type: ServiceType):
-    """Bookable providers (on probation only when MATCHING_INCLUDE_PROBATION) of the service's
-    minimum qualification tier or higher (R-MAT-1). Skills are checked by the callers."""
-    providers = bookable_providers()
-    if not settings.MATCHING_INCLUDE_PROBATION:
-        providers = providers.exclude(status=ProviderStatus.PROBATION)
+    """Bookable providers matching looks for (providers.selectors.matchable_providers: on
+    probation only when MATCHING_INCLUDE_PROBATION) of the service's minimum qualification tier
+    or higher (R-MAT-1). Skills are checked by the callers."""
+    providers = matchable_providers()
     tiers = [tier for tier in ProviderTier.values if service_type.accepts_tier(tier)]
     return providers.filter(tier__in=tiers)
 

@@ -5,9 +5,10 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from . import notifications, recurring
+from . import notifications
 from .api.idempotency import purge_expired_keys
 from .models import Order, OrderStatus
+from .services import recurring
 
 
 @shared_task(

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
@@ -12,6 +13,19 @@ from .stages import FUNNEL
 def bookable_providers():
     """Providers who may receive offers (R-VET-6): active or on probation, never anyone else."""
     return Provider.objects.filter(status__in=BOOKABLE_STATUSES, user__is_active=True)
+
+
+def matching_statuses() -> tuple[str, ...]:
+    """The statuses matching looks for: active, and on probation unless
+    MATCHING_INCLUDE_PROBATION is off (R-VET-7). The one place that reads the switch."""
+    if settings.MATCHING_INCLUDE_PROBATION:
+        return BOOKABLE_STATUSES
+    return tuple(status for status in BOOKABLE_STATUSES if status != ProviderStatus.PROBATION)
+
+
+def matchable_providers():
+    """Bookable providers whose status matching looks for now (`matching_statuses`)."""
+    return bookable_providers().filter(status__in=matching_statuses())
 
 
 # The vetting funnel (R-VET-3, R-OPS-1) --------------------------------------------------------

@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
-from providers.models import Provider, ProviderStatus
+from orders.services.execution import record_customer_rating
+from providers.models import ProviderStatus
 from providers.services import handle_low_ratings, note_rating_on_probation
+from providers.services.ratings import add_to_rating_summary
 
 from .models import FeedbackCallOutcome, FeedbackCallStatus, ProviderFeedbackCall, Rating
 from .selectors import (
@@ -66,27 +68,17 @@ def rate_order(
     return rating
 
 
-RECENT_REVIEWS_KEPT = 3
-
-
 def _summarise_for_matching(rating: Rating) -> None:
-    """Keep what matching ranks and shows without reading ratings (it may not import reviews):
-    the provider's average, count and latest comments, and the customer's score on the order."""
-    Order.objects.filter(pk=rating.order_id).update(customer_rating=rating.average)
-    provider = Provider.objects.select_for_update().get(pk=rating.provider_id)
-    count = provider.rating_count + 1
-    provider.rating_average = (
-        (provider.rating_average or 0.0) * provider.rating_count + rating.average
-    ) / count
-    provider.rating_count = count
-    if rating.comment:
-        latest = {
-            "text": rating.comment[:500],
-            "score": round(rating.average, 1),
-            "at": rating.created_at.isoformat(),
-        }
-        provider.recent_reviews = [latest, *provider.recent_reviews][:RECENT_REVIEWS_KEPT]
-    provider.save(update_fields=["rating_average", "rating_count", "recent_reviews"])
+    """What matching ranks and shows without reading ratings (it may not import reviews), kept
+    by the apps that own it: the provider's average, count and latest comments, and the
+    customer's score on the order."""
+    record_customer_rating(order=rating.order, score=rating.average)
+    add_to_rating_summary(
+        provider_id=rating.provider_id,
+        score=rating.average,
+        comment=rating.comment,
+        rated_at=rating.created_at,
+    )
 
 
 def suspend_if_rated_low(*, provider) -> bool:

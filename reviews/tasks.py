@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from accounts.tasks import delay_or_log
+from core.tasks import delay_or_log
 
 from . import services
 

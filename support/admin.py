@@ -1,21 +1,14 @@
 from django.contrib import admin
 
-from accounts.admin_actions import action_with_reason
+from core.admin import StatusEventInline, action_with_reason
 
 from . import services
 from .models import Ticket, TicketEvent
 from .models import TicketStatus as S
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(StatusEventInline):
     model = TicketEvent
-    extra = 0
-    can_delete = False
-    fields = ("at", "from_status", "to_status", "actor", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _status_action(name, target):

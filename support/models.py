@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StatusEvent
 from orders.models import Order
 
 
@@ -61,31 +62,16 @@ class Ticket(models.Model):
         return _("Ticket #%(number)s: %(subject)s") % {"number": self.pk, "subject": self.subject}
 
 
-class TicketEvent(models.Model):
+class TicketEvent(StatusEvent):
     """Append-only audit of every ticket status change."""
+
+    subject_field = "ticket"
+    statuses = TicketStatus
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
     )
-    from_status = models.CharField(
-        _("from"), max_length=20, choices=TicketStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=20, choices=TicketStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    reason = models.TextField(_("note"), blank=True)
-    at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
-
-    def __str__(self):
-        return f"{self.ticket_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from core import lifecycle
 
 from .models import Ticket, TicketEvent
 from .models import TicketStatus as S
@@ -13,6 +14,7 @@ ALLOWED_TRANSITIONS = {
     S.RESOLVED: {S.CLOSED, S.OPEN},
     S.CLOSED: set(),
 }
+REFUSAL = gettext_lazy("A ticket that is %(current)s cannot become %(target)s.")
 
 
 class TicketError(ValidationError):
@@ -28,29 +30,21 @@ def open_ticket(*, opened_by, subject: str, body: str, order=None) -> Ticket:
     ticket = Ticket.objects.create(
         order=order, opened_by=opened_by, subject=subject.strip(), body=body.strip()
     )
-    TicketEvent.objects.create(
-        ticket=ticket,
-        from_status="",
-        to_status=S.OPEN,
-        actor=opened_by,
-        reason=gettext_noop("Opened"),
+    TicketEvent.record(
+        ticket, from_status="", to_status=S.OPEN, actor=opened_by, reason=gettext_noop("Opened")
     )
     return ticket
 
 
 @transaction.atomic
 def change_ticket_status(*, ticket: Ticket, to: str, actor, reason: str = "") -> Ticket:
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if to not in ALLOWED_TRANSITIONS[locked.status]:
-        raise TicketError(
-            _("A ticket that is %(current)s cannot become %(target)s.")
-            % {"current": locked.get_status_display().lower(), "target": S(to).label.lower()}
-        )
-    from_status = locked.status
-    locked.status = to
-    locked.status_changed_at = timezone.now()
-    locked.save(update_fields=["status", "status_changed_at"])
-    TicketEvent.objects.create(
-        ticket=locked, from_status=from_status, to_status=to, actor=actor, reason=reason.strip()
+    return lifecycle.transition(
+        ticket,
+        to,
+        allowed=ALLOWED_TRANSITIONS,
+        event_model=TicketEvent,
+        actor=actor,
+        reason=reason.strip(),
+        error=TicketError,
+        refusal=REFUSAL,
     )
-    return locked

@@ -3,8 +3,8 @@ import os
 import pytest
 from django.utils import translation
 
-from accounts.sms import LocmemSmsBackend
 from config.celery import app as celery_app
+from core.sms import LocmemSmsBackend
 
 from .factories import (
     AreaFactory,
@@ -48,12 +48,12 @@ def _isolated_cache(settings):
     }
     from django.core.cache import cache
 
-    from matching.roster import forget_rosters
-    from orders import catalogue_cache
+    from core.kept import forget_everything
 
     cache.clear()
-    forget_rosters()  # kept in this process under versions that lived in the old cache
-    catalogue_cache.forget()
+    # Values kept in this process under versions that lived in the old cache, and any mark of
+    # a change left on the connection by the previous test.
+    forget_everything()
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +73,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _sms_outbox(settings):
-    settings.SMS_BACKEND = "accounts.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "core.sms.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
     return LocmemSmsBackend.outbox
 

@@ -1,11 +1,13 @@
 """The person cared for in the mobile API (R-ORD-1): given with a create, returned in the
-order's detail only to the customer who booked it (`orders.care.can_see_care_details`)."""
+order's detail only to the customer who booked it (`orders.services.care.can_see_care_details`)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..care import (
+from ..models import CareRecipient, CompletionReport, Condition, Mobility, OrderStatus
+from ..models.care import MAX_AGE
+from ..services.care import (
     LANGUAGE_MAX,
     NAME_MAX,
     TEXT_MAX,
@@ -13,10 +15,6 @@ from ..care import (
     can_see_care_details,
     validate_care,
 )
-from ..models import CareRecipient, CompletionReport, Condition, Mobility, OrderStatus
-from ..models.care import MAX_AGE
-
-REQUIRED_MESSAGE = _("This service asks about the person cared for: fill in their details.")
 
 
 class CareRecipientIn(serializers.Serializer):

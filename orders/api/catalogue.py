@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .. import catalogue_cache
-from ..forms_catalogue import MAX_HOURS
+from ..forms.catalogue import MAX_HOURS
 from ..models import Difficulty
 
 

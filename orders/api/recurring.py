@@ -1,6 +1,6 @@
 """Recurring cleaning in the mobile API: read the standing agreement for an order, start a
 series (optionally signing the agreement), list your series with their coming dates, pause,
-resume or end one. Thin views over orders.recurring."""
+resume or end one. Thin views over orders.services.recurring."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +14,13 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from .. import recurring, selectors
+from accounts.api import ERRORS, CustomerAPIView
+from core.api import ErrorOut
+from core.signing import text_sha256
+
+from .. import selectors
 from ..models import Order, RecurringSeries, SeriesInterval, SeriesOccurrence
-from .serializers import ErrorOut
-from .views import ERRORS, CustomerAPIView
+from ..services import recurring
 
 TAGS = ["recurring"]
 NOT_FOUND = {404: OpenApiResponse(ErrorOut, description=_("No such order or series of yours."))}
@@ -135,7 +138,7 @@ class RepeatAgreementView(CustomerAPIView):
             "interval": interval,
             "first_on": recurring.first_repeat_on(order, interval),
             "text": text,
-            "text_sha256": recurring.text_sha256(text),
+            "text_sha256": text_sha256(text),
         }
         return Response(AgreementOut(body).data)
 

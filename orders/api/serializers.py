@@ -1,5 +1,5 @@
 """Small input and output serializers, one pair per use case. No rules live here: the booking
-rules are in orders.services.validate_booking, which the views call."""
+rules are in orders.services.booking.check_booking, which the views call."""
 
 from datetime import time
 
@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..forms import START_TIMES
 from ..models import CareRecipient, Order, OrderEvent
-from ..services import MAX_HOME_AREA_SQM
+from ..scheduling import START_TIMES
+from ..services.booking import MAX_HOME_AREA_SQM
 from .care import CareRecipientIn, CareRecipientOut, CompletionReportOut, care_out, report_out
 from .catalogue import (
     CatalogueCodeField,
@@ -75,17 +75,6 @@ class CancelIn(serializers.Serializer):
             "blank": _("Say why the order is cancelled."),
         },
     )
-
-
-class TokenIn(serializers.Serializer):
-    phone = serializers.CharField(
-        max_length=32, help_text=_("In any usual form: 0912..., +98912...")
-    )
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
-
-
-class TokenOut(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Send it as the header: Authorization: Token …"))
 
 
 class QuoteOut(serializers.Serializer):
@@ -229,10 +218,3 @@ class OrderPageOut(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = OrderListItemOut(many=True)
-
-
-class ErrorOut(serializers.Serializer):
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text=_('Messages by field; "non_field_errors" for the request as a whole.'),
-    )

@@ -5,7 +5,6 @@ from . import recurring, views
 app_name = "api"
 
 urlpatterns = [
-    path("v1/auth/token", views.TokenView.as_view(), name="token"),
     path("v1/quote", views.QuoteView.as_view(), name="quote"),
     path("v1/slots", views.SlotsView.as_view(), name="slots"),
     path("v1/orders", views.OrderListCreateView.as_view(), name="orders"),

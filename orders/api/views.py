@@ -1,30 +1,25 @@
 """The mobile API: one thin view per use case. Parse, call orders services, serialize."""
 
-from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status
-from rest_framework.authtoken.models import Token
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.throttle import attempts, client_ip, count_attempt
+from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
+from core.api import ErrorOut
 
-from .. import availability, selectors, services
+from .. import availability, selectors
 from ..models import Channel, Difficulty, Order
 from ..pricing import quote_for
+from ..services.booking import BookingRequest, book_order, check_booking
+from ..services.lifecycle import cancel_order
 from . import idempotency
-from .care import REQUIRED_MESSAGE as CARE_REQUIRED_MESSAGE
 from .catalogue import price_lines_out
 from .serializers import (
     CancelIn,
-    ErrorOut,
     OrderCreateIn,
     OrderDetailOut,
     OrderListItemOut,
@@ -33,40 +28,19 @@ from .serializers import (
     QuoteOut,
     SlotsOut,
     SlotsQuery,
-    TokenIn,
-    TokenOut,
 )
 
 TAGS = ["orders"]
-AUTH_ERRORS = {
-    401: OpenApiResponse(ErrorOut, description=_("Not signed in.")),
-    403: OpenApiResponse(ErrorOut, description=_("Only customers can use this.")),
-}
-ERRORS = {
-    400: OpenApiResponse(ErrorOut, description=_("The request was refused; see the messages.")),
-    **AUTH_ERRORS,
-}
 NOT_FOUND = {404: OpenApiResponse(ErrorOut, description=_("No such order of yours."))}
 
 
-class IsCustomer(permissions.BasePermission):
-    message = _("Only customers can use this.")
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated) and (
-            request.user.role == Role.CUSTOMER
-        )
-
-
-class CustomerAPIView(APIView):
-    permission_classes = [IsCustomer]
-    parser_classes = [JSONParser]
-    # validate_booking names the service "service_type"; the API calls it "service".
+class OrderAPIView(CustomerAPIView):
+    # check_booking names the service "service_type"; the API calls it "service".
     error_field_names = {"service_type": "service"}
 
 
 def _booking_request(data: dict, *, address: str = "-", notes: str = ""):
-    return services.BookingRequest(
+    return BookingRequest(
         service_type=data["service"],
         area=data["area"],
         address=address,
@@ -80,19 +54,7 @@ def _booking_request(data: dict, *, address: str = "-", notes: str = ""):
     )
 
 
-def _checked_booking(booking: services.BookingRequest):
-    """The web booking's checks: the booking rules, then that somebody is free then (R-ORD-5)."""
-    quote, starts_at, ends_at = services.validate_booking(booking)
-    if not availability.is_start_available(
-        service_type=booking.service_type, area=booking.area, starts_at=starts_at, ends_at=ends_at
-    ):
-        raise ValidationError(
-            {"start": _("No provider is free then. Please choose another time or another day.")}
-        )
-    return quote, starts_at, ends_at
-
-
-class QuoteView(CustomerAPIView):
+class QuoteView(OrderAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="quote",
@@ -103,8 +65,10 @@ class QuoteView(CustomerAPIView):
     def post(self, request):
         data = QuoteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        # No address is needed for a price; a placeholder passes the address rule.
-        quote, starts_at, ends_at = _checked_booking(_booking_request(data.validated_data))
+        # No address is needed for a price (a placeholder passes the address rule), nor the
+        # details of the person cared for.
+        checked = check_booking(_booking_request(data.validated_data), with_care=False)
+        quote = checked.quote
         return Response(
             QuoteOut(
                 {
@@ -119,14 +83,14 @@ class QuoteView(CustomerAPIView):
                     "price": quote.price,
                     "currency": quote.currency,
                     "minutes": quote.minutes,
-                    "starts_at": starts_at,
-                    "ends_at": ends_at,
+                    "starts_at": checked.starts_at,
+                    "ends_at": checked.ends_at,
                 }
             ).data
         )
 
 
-class SlotsView(CustomerAPIView):
+class SlotsView(OrderAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="slots",
@@ -180,7 +144,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-class OrderListCreateView(CustomerAPIView):
+class OrderListCreateView(OrderAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="orders_list",
@@ -227,14 +191,11 @@ class OrderListCreateView(CustomerAPIView):
         data = OrderCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        booking = _booking_request(fields, address=fields["address"], notes=fields["notes"])
-        care = fields.get("person_cared_for")
-        if booking.service_type.asks_about_person_cared_for and care is None:
-            raise ValidationError({"person_cared_for": CARE_REQUIRED_MESSAGE})
-        _checked_booking(booking)
-        order = services.book_order(
-            customer=request.user, request=booking, channel=Channel.API, care=care
+        checked = check_booking(
+            _booking_request(fields, address=fields["address"], notes=fields["notes"]),
+            care=fields.get("person_cared_for"),
         )
+        order = book_order(customer=request.user, booking=checked, channel=Channel.API)
         # The order as saved, with its service, area and price book already in hand: only its
         # first event and its options are read back.
         prefetch_related_objects([order], "events", "options")
@@ -257,7 +218,7 @@ def _order_with_timeline(*, customer, pk):
         raise exceptions.NotFound() from None
 
 
-class OrderDetailView(CustomerAPIView):
+class OrderDetailView(OrderAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="orders_retrieve",
@@ -269,7 +230,7 @@ class OrderDetailView(CustomerAPIView):
         return Response(OrderDetailOut(order, context={"request": request}).data)
 
 
-class OrderCancelView(CustomerAPIView):
+class OrderCancelView(OrderAPIView):
     @extend_schema(
         tags=TAGS,
         operation_id="orders_cancel",
@@ -281,48 +242,6 @@ class OrderCancelView(CustomerAPIView):
         order = _order_with_timeline(customer=request.user, pk=pk)
         data = CancelIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
+        cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
         order = _order_with_timeline(customer=request.user, pk=pk)
         return Response(OrderDetailOut(order, context={"request": request}).data)
-
-
-TOKEN_FAILURES_ALLOWED = 10
-TOKEN_FAILURE_WINDOW_SECONDS = 15 * 60
-
-
-class TokenView(APIView):
-    """Trade a phone number and password for an API token (customers only)."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser]
-
-    @extend_schema(
-        tags=["auth"],
-        operation_id="auth_token",
-        summary="Get an API token",
-        request=TokenIn,
-        responses={
-            200: TokenOut,
-            400: OpenApiResponse(ErrorOut, description=_("Wrong phone number or password.")),
-            429: OpenApiResponse(ErrorOut, description=_("Too many failed attempts.")),
-        },
-    )
-    def post(self, request):
-        data = TokenIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        phone, password = data.validated_data["phone"], data.validated_data["password"]
-        address = client_ip(request)
-        if attempts(scope="api-token", key=address) >= TOKEN_FAILURES_ALLOWED:
-            raise exceptions.Throttled(wait=TOKEN_FAILURE_WINDOW_SECONDS)
-        user = authenticate(request, username=phone, password=password)
-        if user is None:
-            count_attempt(
-                scope="api-token", key=address, window_seconds=TOKEN_FAILURE_WINDOW_SECONDS
-            )
-            raise ValidationError(_("The phone number or password is not right."))
-        if user.role != Role.CUSTOMER:
-            # The password was right, so saying why reveals nothing new.
-            raise exceptions.PermissionDenied(_("Only customers can use this."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(TokenOut({"token": token.key}).data)

@@ -8,7 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.crypto
+import core.crypto
 import orders.models.pricebook
 
 
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "differences",
-                    accounts.crypto.EncryptedTextField(blank=True, verbose_name="what differs"),
+                    core.crypto.EncryptedTextField(blank=True, verbose_name="what differs"),
                 ),
             ],
             options={
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("full_name", accounts.crypto.EncryptedTextField(verbose_name="name")),
+                ("full_name", core.crypto.EncryptedTextField(verbose_name="name")),
                 (
                     "age",
                     models.PositiveSmallIntegerField(
@@ -85,16 +85,16 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "condition_codes",
-                    accounts.crypto.EncryptedTextField(blank=True, verbose_name="conditions"),
+                    core.crypto.EncryptedTextField(blank=True, verbose_name="conditions"),
                 ),
                 (
                     "other_conditions",
-                    accounts.crypto.EncryptedTextField(blank=True, verbose_name="other conditions"),
+                    core.crypto.EncryptedTextField(blank=True, verbose_name="other conditions"),
                 ),
                 ("language", models.CharField(max_length=100, verbose_name="language spoken")),
                 (
                     "special_needs",
-                    accounts.crypto.EncryptedTextField(blank=True, verbose_name="special needs"),
+                    core.crypto.EncryptedTextField(blank=True, verbose_name="special needs"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],

@@ -22,6 +22,7 @@ from .pricebook import (
     PriceBook,
     PriceBookLocked,
     PriceBookStatus,
+    PriceLine,
     PriceRule,
     PricingUnit,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "PriceBook",
     "PriceBookLocked",
     "PriceBookStatus",
+    "PriceLine",
     "PriceRule",
     "PricingUnit",
     "RecurringSeries",

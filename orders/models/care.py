@@ -4,15 +4,15 @@
 Name, conditions, special needs and notes are health data: they are encrypted at rest and shown
 only to the customer who entered them, the provider assigned to the job while it is theirs, and
 staff holding `orders.view_carerecipient` (whose reads are logged in `CareRecipientAccess`).
-Who may see them is decided in one place, `orders.care.can_see_care_details`.
+Who may see them is decided in one place, `orders.services.care.can_see_care_details`.
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
+from core.models import AccessLog
 
 from .core import Order
 
@@ -85,8 +85,10 @@ class CareRecipient(models.Model):
         return [labels.get(code, code) for code in self.conditions]
 
 
-class CareRecipientAccess(models.Model):
+class CareRecipientAccess(AccessLog):
     """A member of staff opened the details of a person cared for. Append-only."""
+
+    subject_field = "care_recipient"
 
     care_recipient = models.ForeignKey(
         CareRecipient,
@@ -94,16 +96,7 @@ class CareRecipientAccess(models.Model):
         related_name="accesses",
         verbose_name=_("person cared for"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-at", "-id"]
+    class Meta(AccessLog.Meta):
         verbose_name = _("care details access")
         verbose_name_plural = _("care details accesses")
-
-    def __str__(self):
-        return f"{self.user} · {self.care_recipient} · {self.at:%Y-%m-%d %H:%M}"

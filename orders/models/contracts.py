@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Signature, VersionedText
+
 from .core import Order
 
 
@@ -14,27 +16,16 @@ class ContractParty(models.TextChoices):
     PROVIDER = "provider", _("Provider")
 
 
-class ContractTemplate(models.Model):
+class ContractTemplate(VersionedText):
     """A version of the service contract's wording in one language (R-ORD-4)."""
 
-    version = models.PositiveSmallIntegerField(_("version"))
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
         _("text"), help_text=_("Django template text; the order is available as {{ order }}.")
     )
-    published_at = models.DateTimeField(_("published"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["-version", "language"]
+    class Meta(VersionedText.Meta):
         verbose_name = _("contract template")
         verbose_name_plural = _("contract templates")
-        constraints = [
-            models.UniqueConstraint(fields=["version", "language"], name="contract_version_lang")
-        ]
-
-    def __str__(self):
-        return f"{self.title} v{self.version} ({self.language})"
 
 
 class Contract(models.Model):
@@ -69,7 +60,7 @@ class Contract(models.Model):
         super().save(*args, **kwargs)
 
 
-class ContractSignature(models.Model):
+class ContractSignature(Signature):
     """One party's electronic signature of the exact contract text. Never changed."""
 
     contract = models.ForeignKey(
@@ -82,13 +73,8 @@ class ContractSignature(models.Model):
         related_name="+",
         verbose_name=_("signer"),
     )
-    typed_name = models.CharField(_("typed name"), max_length=150)
-    signed_at = models.DateTimeField(_("signed"))
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    text_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64)
     # Set when the customer's signature was recorded under the standing agreement of a
-    # recurring series (orders/recurring.py) instead of typed on this contract.
+    # recurring series (orders/services/recurring.py) instead of typed on this contract.
     standing_agreement = models.ForeignKey(
         "orders.SeriesAgreement",
         on_delete=models.PROTECT,
@@ -108,9 +94,3 @@ class ContractSignature(models.Model):
 
     def __str__(self):
         return f"{self.contract} · {self.get_party_display()}"
-
-    def save(self, *args, **kwargs):
-        # A signature is written once and never changed (R-ORD-4).
-        if self.pk is not None:
-            raise ValueError("A contract signature cannot be changed.")
-        super().save(*args, **kwargs)

@@ -6,10 +6,11 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StatusEvent
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceType
-from .pricebook import Difficulty
+from .pricebook import Difficulty, PriceLine
 
 
 class OrderStatus(models.TextChoices):
@@ -229,41 +230,23 @@ class Order(models.Model):
 
     @property
     def price_breakdown(self):
-        """The frozen price lines as orders.pricing.PriceLine objects (labels translated)."""
-        from orders.pricing import PriceLine  # pricing builds on the models
-
+        """The frozen price lines as PriceLine objects (labels translated)."""
         return [PriceLine.from_json(line) for line in self.price_lines or []]
 
 
-class OrderEvent(models.Model):
-    """Append-only audit of every order status change."""
+class OrderEvent(StatusEvent):
+    """Append-only audit of every order status change, and notes on its timeline."""
+
+    subject_field = "order"
+    statuses = OrderStatus
 
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
     )
-    from_status = models.CharField(
-        _("from"), max_length=20, choices=OrderStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("Empty when the platform acted on its own."),
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-
-    def __str__(self):
-        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class IdempotencyKey(models.Model):

@@ -1,14 +1,14 @@
 """Doing the job (R-ORD-6): the provider's arrival check-in and the completion report.
 
-Both are written once, by the services in `orders.execution`, together with the order's audit
-event; the admin shows them read-only.
+Both are written once, by the services in `orders.services.execution`, together with the
+order's audit event; the admin shows them read-only.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from accounts.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 from providers.models import Provider
 
 from .core import Order

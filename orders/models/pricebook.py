@@ -1,6 +1,7 @@
 """The versioned price book (R-ORD-2): staff publish versions, an order keeps the one it was
 quoted with. A published version is immutable; a change is a new version copied from it."""
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import ProviderTier
@@ -48,6 +50,69 @@ def default_tier_multipliers():
     return {"standard": "1.0", "experienced": "1.15", "expert": "1.3"}
 
 
+@dataclass(frozen=True)
+class PriceLine:
+    """One line of a price breakdown. `code` is the option code, difficulty or tier."""
+
+    kind: str  # "base" | "minimum" | "difficulty" | "tier" | "option"
+    amount: Decimal
+    code: str = ""
+    name: str = ""
+    quantity: int | None = None
+    unit: str = ""
+    multiplier: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        """The line's description in the active language."""
+        if self.kind == "minimum":
+            return gettext("Minimum price")
+        if self.kind == "base":
+            if self.unit == PricingUnit.PER_HOUR:
+                return gettext("Service, %(hours)s h") % {"hours": self.quantity}
+            return gettext("Service, %(area)s m²") % {"area": self.quantity}
+        if self.kind == "difficulty":
+            return gettext("Condition of the home: %(condition)s (×%(multiplier)s)") % {  # noqa: RUF001
+                "condition": choice_label(Difficulty, self.code),
+                "multiplier": self.multiplier,
+            }
+        if self.kind == "tier":
+            return gettext("Provider tier: %(tier)s (×%(multiplier)s)") % {  # noqa: RUF001
+                "tier": choice_label(ProviderTier, self.code),
+                "multiplier": self.multiplier,
+            }
+        return gettext(self.name)  # catalogue names are stored in English, translated as messages
+
+    def to_json(self) -> dict:
+        data = {"kind": self.kind, "amount": str(self.amount)}
+        for key in ("code", "name", "quantity", "unit"):
+            if getattr(self, key) not in ("", None):
+                data[key] = getattr(self, key)
+        if self.multiplier is not None:
+            data["multiplier"] = str(self.multiplier)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PriceLine":
+        multiplier = data.get("multiplier")
+        return cls(
+            kind=data["kind"],
+            amount=Decimal(data["amount"]),
+            code=data.get("code", ""),
+            name=data.get("name", ""),
+            quantity=data.get("quantity"),
+            unit=data.get("unit", ""),
+            multiplier=None if multiplier is None else Decimal(multiplier),
+        )
+
+
+def choice_label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class PriceBookQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=PriceBookStatus.PUBLISHED)
@@ -61,7 +126,7 @@ class PriceBookQuerySet(models.QuerySet):
 
 
 class PriceBook(models.Model):
-    """One version of all prices. Only staff change it (orders.pricebook services)."""
+    """One version of all prices. Only staff change it (orders.services.pricebook)."""
 
     number = models.PositiveIntegerField(_("version"), unique=True)
     status = models.CharField(

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Signature, StatusEvent
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceOption, ServiceType
@@ -146,35 +147,19 @@ class RecurringSeries(models.Model):
         return dates
 
 
-class SeriesEvent(models.Model):
+class SeriesEvent(StatusEvent):
     """Append-only audit of a series: started, paused, resumed, ended (who, when, why)."""
+
+    subject_field = "series"
+    statuses = SeriesStatus
 
     series = models.ForeignKey(
         RecurringSeries, on_delete=models.CASCADE, related_name="events", verbose_name=_("series")
     )
-    from_status = models.CharField(
-        _("from"), max_length=10, choices=SeriesStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=10, choices=SeriesStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("Empty when the platform acted on its own."),
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("series event")
         verbose_name_plural = _("series events")
-
-    def __str__(self):
-        return f"{self.series_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class SeriesOccurrence(models.Model):
@@ -217,10 +202,10 @@ class SeriesOccurrence(models.Model):
         return f"{self.series_id}: {self.occurs_on}"
 
 
-class SeriesAgreement(models.Model):
-    """The customer's standing agreement covering every occurrence of a series: signed once
-    (typed full name, time, IP address, browser, SHA-256 of the exact text) and never changed.
-    Each occurrence's contract records the customer's signature under it."""
+class SeriesAgreement(Signature):
+    """The customer's standing agreement covering every occurrence of a series: its exact text
+    signed once and never changed. Each occurrence's contract records the customer's signature
+    under it."""
 
     series = models.OneToOneField(
         RecurringSeries,
@@ -230,17 +215,12 @@ class SeriesAgreement(models.Model):
     )
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
-    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
     signer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("signer"),
     )
-    typed_name = models.CharField(_("typed name"), max_length=150)
-    signed_at = models.DateTimeField(_("signed"))
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("standing agreement")
@@ -248,9 +228,3 @@ class SeriesAgreement(models.Model):
 
     def __str__(self):
         return _("Standing agreement #%(number)s") % {"number": self.pk}
-
-    def save(self, *args, **kwargs):
-        # Signed once and never changed, like a contract signature (R-ORD-4).
-        if self.pk is not None:
-            raise ValueError("A standing agreement cannot be changed once signed.")
-        super().save(*args, **kwargs)

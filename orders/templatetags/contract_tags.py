@@ -1,7 +1,7 @@
 from django import template
 
-from ..contracts import signed_parties
 from ..models import Contract, ContractParty
+from ..services.contracts import signed_parties
 
 register = template.Library()
 

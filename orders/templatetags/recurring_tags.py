@@ -1,8 +1,8 @@
 from django import template
 
+from ..forms.recurring import IntervalForm
 from ..models import RecurringSeries, SeriesOccurrence, SeriesStatus
-from ..recurring import can_repeat
-from ..views_recurring import IntervalForm
+from ..services.recurring import can_repeat
 
 register = template.Library()
 

@@ -1,21 +1,14 @@
-"""Vetting-console actions that ask the operator for input (a reason, a reason code, an interview
-slot) before calling one lifecycle service per selected provider.
-
-Built on accounts.admin_actions.action_with_form: the form's cleaned data are passed to the
-service as keyword arguments, and a refusal is reported with the provider's name and every reason
-the service gave (an activation lists each missing item); that provider is left unchanged.
+"""The forms of the vetting console's actions (a reason code, an interview slot...), used with
+`core.admin.actions.action_with_form`: the form's cleaned data are passed to the service as
+keyword arguments, and a refusal is reported with the provider's name and every reason the
+service gave (an activation lists each missing item); that provider is left unchanged.
 """
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_actions import ReasonForm
-from accounts.admin_actions import action_with_form as shared_action_with_form
 from accounts.models import StaffGroup
 
 from ..models import RejectionReason
@@ -73,33 +66,3 @@ class ScheduleInterviewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interviewer"].queryset = interviewer_choices()
-
-
-BLOCKER_HTML = (
-    '<span class="blocker" style="display: list-item; margin-inline-start: 1.5em">{}</span>'
-)
-
-
-def refusal_message(obj, error: ValidationError):
-    """'<provider>: <reason>' or, with several reasons (activation blockers), a list of them."""
-    reasons = error.messages
-    if len(reasons) == 1:
-        return format_html("{}: {}", obj, reasons[0])
-    # Not <ul><li>: the admin styles every <li> of its message list as a message of its own.
-    return format_html(
-        "{}: {}{}",
-        obj,
-        _("not changed, because:"),
-        format_html_join("", BLOCKER_HTML, ((reason,) for reason in reasons)),
-    )
-
-
-def action_with_form(*, name: str, description, service, form_class=ReasonForm):
-    """accounts.admin_actions.action_with_form, reporting every blocker of a refusal."""
-    return shared_action_with_form(
-        name=name,
-        description=description,
-        service=service,
-        form_class=form_class,
-        describe_refusal=refusal_message,
-    )

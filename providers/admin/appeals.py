@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_actions import action_with_reason
+from core.admin.actions import action_with_reason
 
 from ..models import AppealDecision, SuspensionAppeal
 from ..services.appeals import answer_appeal

@@ -13,7 +13,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import keyed_hash
+from core.admin import (
+    ReadOnlyTabularInline,
+    StatusEventAdmin,
+    StatusEventInline,
+    action_with_form,
+)
+from core.crypto import keyed_hash
 
 from ..models import (
     Interview,
@@ -33,13 +39,7 @@ from ..services import documents as document_services
 from ..services import interviews as interview_services
 from ..services import lifecycle, rewards
 from ..services import training as training_services
-from .actions import (
-    ConfirmForm,
-    RejectForm,
-    RemoveForm,
-    ScheduleInterviewForm,
-    action_with_form,
-)
+from .actions import ConfirmForm, RejectForm, RemoveForm, ScheduleInterviewForm
 from .documents import VettingDocumentInline
 from .interviews import InterviewInline
 from .rewards import RewardForm
@@ -104,45 +104,22 @@ class TimeOffAdmin(admin.ModelAdmin):
     raw_id_fields = ("provider",)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ProviderRecordInline(ReadOnlyTabularInline):
     """Shown to whoever may see the provider; never added to, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("providers.view_provider")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ProviderEventInline(ReadOnlyInline):
+class ProviderEventInline(ProviderRecordInline, StatusEventInline):
     """The history: every status change, who made it and why."""
 
     model = ProviderEvent
-    verbose_name_plural = _("history")
-    fields = ("at", "from_status", "to_status", "actor", "reason_code", "note")
-    readonly_fields = fields
+    fields = ("at", "from_status", "to_status", "actor", "reason_code", "reason_shown")
     ordering = ("-at", "-id")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
-    @admin.display(description=_("note"))
-    def note(self, event):
-        # Reasons the platform wrote are English message IDs, translated when shown.
-        return gettext(event.reason) if event.reason else ""
-
-
-class SuspensionAppealInline(ReadOnlyInline):
+class SuspensionAppealInline(ProviderRecordInline):
     model = SuspensionAppeal
     fk_name = "provider"
     fields = ("submitted_at", "text", "decision", "answer", "answered_by", "answered_at")
@@ -508,21 +485,8 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderEvent)
-class ProviderEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "provider", "from_status", "to_status", "actor", "reason_code", "note")
+class ProviderEventAdmin(StatusEventAdmin):
+    list_display = (*StatusEventAdmin.list_display, "reason_code")
     list_filter = ("to_status", "reason_code", "at")
     search_fields = ("provider__user__phone", "provider__user__full_name", "reason")
     list_select_related = ("provider__user", "actor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("note"))
-    def note(self, event):
-        return gettext(event.reason) if event.reason else ""

@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import AccessLogAdmin
+
 from ..models import DocumentAccess, VettingDocument
 from ..services import documents
 
@@ -199,23 +201,9 @@ class VettingDocumentInline(admin.TabularInline):
 
 
 @admin.register(DocumentAccess)
-class DocumentAccessAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "document", "ip_address")
-    list_filter = (("user", admin.RelatedOnlyFieldListFilter), "at")
-    date_hierarchy = "at"
-    search_fields = ("user__phone", "user__full_name", "document__provider__user__full_name")
+class DocumentAccessAdmin(AccessLogAdmin):
+    search_fields = (*AccessLogAdmin.search_fields, "document__provider__user__full_name")
     list_select_related = ("user", "document__provider__user")
-    fields = ("at", "user", "document", "ip_address")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 __all__ = ["DocumentUploadForm", "VettingDocumentAdmin", "VettingDocumentInline"]

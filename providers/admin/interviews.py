@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_actions import action_with_reason
+from core.admin.actions import action_with_reason
 
 from ..models import Criterion, Interview, InterviewStatus, Provider, ProviderStatus, Scorecard
 from ..services.interviews import cancel_interview, record_scorecard, schedule_interview

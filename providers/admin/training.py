@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_actions import action_with_form
+from core.admin.actions import action_with_form
 
 from ..models import CommitmentSignature, CommitmentText, Course, Enrollment, TrainingSession
 from ..services.training import flag_weak_learner, grade_enrollment, reenroll

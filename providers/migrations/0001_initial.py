@@ -5,7 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.crypto
+import core.crypto
 import providers.models.core
 import providers.models.documents
 import providers.storage
@@ -169,9 +169,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "national_id",
-                    accounts.crypto.EncryptedTextField(
-                        blank=True, verbose_name="national ID number"
-                    ),
+                    core.crypto.EncryptedTextField(blank=True, verbose_name="national ID number"),
                 ),
                 (
                     "national_id_hash",

@@ -1,5 +1,7 @@
 from .appeals import AppealDecision, SuspensionAppeal
 from .core import (
+    BOOKABLE_STATUSES,
+    VETTED_STATUSES,
     Provider,
     ProviderEvent,
     ProviderReward,
@@ -25,6 +27,8 @@ from .training import (
 )
 
 __all__ = [
+    "BOOKABLE_STATUSES",
+    "VETTED_STATUSES",
     "AppealDecision",
     "CommitmentSignature",
     "CommitmentText",

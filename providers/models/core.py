@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
+from core.models import StatusEvent
 
 
 class Skill(models.Model):
@@ -324,32 +325,20 @@ class TimeOff(models.Model):
         return f"{self.provider}: {self.starts_on} - {self.ends_on}"
 
 
-class ProviderEvent(models.Model):
+class ProviderEvent(StatusEvent):
     """Append-only audit of every provider status change (R-SEC-2)."""
+
+    subject_field = "provider"
+    statuses = ProviderStatus
 
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="events", verbose_name=_("provider")
     )
-    from_status = models.CharField(
-        _("from"), max_length=20, choices=ProviderStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=20, choices=ProviderStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-        help_text=_("Empty when the platform acted on its own."),
-    )
     reason_code = models.CharField(
         _("reason"), max_length=30, choices=RejectionReason.choices, blank=True
     )
-    reason = models.TextField(_("note"))
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
         ordering = ["-at", "-id"]
         verbose_name = _("provider event")
         verbose_name_plural = _("provider events")

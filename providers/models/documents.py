@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AccessLog
+
 from ..storage import private_storage
 from .core import Provider
 
@@ -80,8 +82,10 @@ class VettingDocument(models.Model):
         return self.original_checked_at is not None
 
 
-class DocumentAccess(models.Model):
+class DocumentAccess(AccessLog):
     """Who opened which vetting document, and when. Append-only."""
+
+    subject_field = "document"
 
     document = models.ForeignKey(
         VettingDocument,
@@ -89,16 +93,7 @@ class DocumentAccess(models.Model):
         related_name="accesses",
         verbose_name=_("document"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-at", "-id"]
+    class Meta(AccessLog.Meta):
         verbose_name = _("document access")
         verbose_name_plural = _("document accesses")
-
-    def __str__(self):
-        return f"{self.user} · {self.document} · {self.at:%Y-%m-%d %H:%M}"

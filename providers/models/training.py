@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Signature, VersionedText
+
 from .core import Provider
 
 
@@ -121,29 +123,17 @@ class Enrollment(models.Model):
         return f"{self.provider} · {self.course}"
 
 
-class CommitmentText(models.Model):
+class CommitmentText(VersionedText):
     """A version of the written commitment to quality, in one language."""
 
-    version = models.PositiveSmallIntegerField(_("version"))
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
-    published_at = models.DateTimeField(_("published"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-version", "language"]
+    class Meta(VersionedText.Meta):
         verbose_name = _("commitment text")
         verbose_name_plural = _("commitment texts")
-        constraints = [
-            models.UniqueConstraint(fields=["version", "language"], name="commitment_version_lang")
-        ]
-
-    def __str__(self):
-        return f"{self.title} v{self.version} ({self.language})"
 
 
-class CommitmentSignature(models.Model):
-    """An electronic signature of the exact commitment text. Never changed once written."""
+class CommitmentSignature(Signature):
+    """An electronic signature of the exact commitment text. Never changed once written (a
+    database trigger backs this on PostgreSQL)."""
 
     provider = models.OneToOneField(
         Provider, on_delete=models.PROTECT, related_name="commitment", verbose_name=_("provider")
@@ -154,11 +144,6 @@ class CommitmentSignature(models.Model):
         related_name="signatures",
         verbose_name=_("text"),
     )
-    typed_name = models.CharField(_("typed name"), max_length=150)
-    signed_at = models.DateTimeField(_("signed"))
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
 
     class Meta:
         verbose_name = _("commitment signature")
@@ -166,9 +151,3 @@ class CommitmentSignature(models.Model):
 
     def __str__(self):
         return f"{self.provider} · {timezone.localtime(self.signed_at):%Y-%m-%d}"
-
-    def save(self, *args, **kwargs):
-        # Immutable: a signature is written once. (A database trigger backs this on PostgreSQL.)
-        if self.pk is not None:
-            raise ValueError("A signed commitment cannot be changed.")
-        super().save(*args, **kwargs)

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.notifications import notify_user
+from core.notifications import notify_user
 
 from ..models import AppealDecision, Provider, ProviderEvent, SuspensionAppeal
 from ..models import ProviderStatus as S

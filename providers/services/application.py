@@ -10,6 +10,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from datetime import date, time, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -21,13 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.crypto import keyed_hash
 from accounts.models import Role, User
-from accounts.notifications import notify_user
 from accounts.services import ascii_digits, phone_verified_since
+from core.crypto import keyed_hash
 
 from ..models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
 from ..models import ProviderStatus as S
+from .lifecycle import tell_status_changed
 
 MIN_AGE = 18
 MAX_AGE = 70
@@ -319,8 +320,8 @@ def submit_application(
                     for day, starts, ends in weekly_hours
                 ]
             )
-            ProviderEvent.objects.create(
-                provider=provider,
+            event = ProviderEvent.record(
+                provider,
                 from_status="",
                 to_status=S.APPLIED,
                 actor=user,
@@ -328,7 +329,8 @@ def submit_application(
             )
             # Last, so a refusal above leaves no file behind.
             provider.photo.save(photo.name, photo, save=True)
-            transaction.on_commit(lambda: _confirm_to_applicant(provider.pk))
+            # The same message every later status change sends: where it stands, what next.
+            transaction.on_commit(partial(tell_status_changed, event.pk))
     except ApplicationError:
         raise
     except ValidationError as error:
@@ -341,19 +343,3 @@ def submit_application(
             _("This phone number or national ID number is already registered.")
         ) from error
     return provider
-
-
-def _confirm_to_applicant(provider_id: int) -> None:
-    """The same message every later status change sends: where the application is, what next."""
-    from ..stages import NEXT_STEP
-
-    provider = Provider.objects.select_related("user").get(pk=provider_id)
-    notify_user(
-        user=provider.user,
-        template="providers/notifications/status_changed",
-        context={
-            "provider": provider,
-            "event": provider.events.first(),
-            "next_step": NEXT_STEP[provider.status],
-        },
-    )

@@ -12,33 +12,25 @@ and the browser; it is never changed afterwards (the model refuses a second save
 PostgreSQL, a trigger refuses UPDATE and DELETE).
 """
 
-import hashlib
-import unicodedata
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from core.signing import text_sha256, typed_name_refusal
 
 from ..models import CommitmentSignature, CommitmentText, Course, Enrollment, Provider
 from ..models import ProviderStatus as S
 from .lifecycle import ProviderTransitionError, transition
-
-USER_AGENT_MAX = CommitmentSignature._meta.get_field("user_agent").max_length
 
 
 class CommitmentError(ProviderTransitionError):
     """The commitment cannot be signed; the message says why."""
 
 
-def commitment_document(text: CommitmentText) -> str:
-    """The exact string shown for signing and hashed: title, blank line, body."""
-    return f"{text.title}\n\n{text.body}"
-
-
 def commitment_sha256(text: CommitmentText) -> str:
-    return hashlib.sha256(commitment_document(text).encode("utf-8")).hexdigest()
+    """The hash of the exact string shown for signing: title, blank line, body."""
+    return text_sha256(text.document)
 
 
 def current_commitment_text(language: str | None) -> CommitmentText | None:
@@ -68,18 +60,6 @@ def can_sign_commitment(provider: Provider) -> bool:
         and not CommitmentSignature.objects.filter(provider=provider).exists()
         and _required_courses_passed(provider)
     )
-
-
-def names_match(typed: str, full_name: str) -> bool:
-    """Equal ignoring case, spaces and the usual Persian keyboard differences."""
-    return _name_key(typed) == _name_key(full_name) and bool(_name_key(typed))
-
-
-def _name_key(name: str) -> str:
-    name = unicodedata.normalize("NFKC", name or "")
-    # Arabic and Persian keyboards type different yeh and kaf; ZWNJ joins parts of a name.
-    name = name.translate(str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": " "}))
-    return "".join(name.split()).casefold()
 
 
 @transaction.atomic
@@ -114,20 +94,18 @@ def sign_commitment(
         raise CommitmentError(
             _("The commitment text has changed. Read the new version before signing.")
         )
-    if not names_match(typed_name, locked.user.full_name):
-        raise CommitmentError(
-            {"typed_name": _("Type your full name exactly as it is on your account.")}
-        )
+    refusal = typed_name_refusal(typed_name, locked.user.full_name)
+    if refusal:
+        raise CommitmentError(refusal)
     try:
         with transaction.atomic():
             signature = CommitmentSignature.objects.create(
                 provider=locked,
                 text=current,
-                typed_name=" ".join(typed_name.split()),
-                signed_at=timezone.now(),
-                ip_address=ip_address or None,
-                user_agent=(user_agent or "")[:USER_AGENT_MAX],
                 text_sha256=commitment_sha256(current),
+                **CommitmentSignature.evidence(
+                    typed_name=typed_name, ip_address=ip_address, user_agent=user_agent
+                ),
             )
     except IntegrityError as error:
         raise CommitmentError(_("You have already signed the commitment.")) from error

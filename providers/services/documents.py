@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.crypto import decrypt_bytes, encrypt_bytes
 from accounts.models import StaffGroup
-from accounts.notifications import notify_user
+from core.crypto import decrypt_bytes, encrypt_bytes
+from core.notifications import notify_user
 
 from ..models import DocumentAccess, DocumentKind, Provider, VettingDocument
 from ..models import ProviderStatus as S
@@ -379,7 +379,7 @@ def read_document(*, document: VettingDocument, user, ip_address: str | None) ->
         raise PermissionDenied
     with document.file.open("rb") as stored:
         data = decrypt_bytes(stored.read())
-    DocumentAccess.objects.create(document=document, user=user, ip_address=ip_address)
+    DocumentAccess.record(document, user=user, ip_address=ip_address)
     return data
 
 

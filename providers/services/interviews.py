@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.notifications import notify_user
+from core.notifications import notify_user
 
 from ..models import Criterion, Interview, InterviewStatus, Provider, RejectionReason, Scorecard
 from ..models import ProviderStatus as S
+from ..stages import NEXT_STEP
 from .lifecycle import transition
 
 OVERLAP_CONSTRAINT = "interview_interviewer_no_overlap"
@@ -100,8 +101,6 @@ def schedule_interview(
 
 
 def _tell_applicant(interview_id: int) -> None:
-    from ..stages import NEXT_STEP
-
     interview = Interview.objects.select_related("provider__user").get(pk=interview_id)
     notify_user(
         user=interview.provider.user,

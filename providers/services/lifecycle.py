@@ -11,15 +11,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Role
-from accounts.notifications import notify_user
+from core import lifecycle
+from core.notifications import notify_user
 
 from ..models import (
     CommitmentSignature,
+    Course,
     DocumentKind,
     Enrollment,
+    EnrollmentPurpose,
     Interview,
     InterviewStatus,
     Provider,
@@ -31,6 +34,7 @@ from ..models import (
     WorkingHours,
 )
 from ..models import ProviderStatus as S
+from ..stages import NEXT_STEP
 
 _CAN_LEAVE = {S.REJECTED, S.WITHDRAWN}
 ALLOWED_TRANSITIONS = {
@@ -56,6 +60,9 @@ class ProviderTransitionError(ValidationError):
     """The change is not allowed; the message says why, for the person who asked."""
 
 
+REFUSAL = gettext_lazy("A provider who is %(current)s cannot become %(target)s.")
+
+
 def transition(
     *,
     provider: Provider,
@@ -66,44 +73,27 @@ def transition(
     notify=True,
     **fields,
 ) -> Provider:
-    """Move the provider to `to` under a row lock, recording who, when, from, to and why.
-
-    Call inside a transaction. Extra keyword arguments are saved on the provider too.
-    """
+    """Move the provider to `to` under a row lock, recording who, when, from, to and why, and
+    telling them once this commits (core.lifecycle). Extra keyword arguments are saved too."""
     if not reason or not reason.strip():
         raise ProviderTransitionError(_("A reason is required."))
-    locked = Provider.objects.select_for_update().get(pk=provider.pk)
-    if to not in ALLOWED_TRANSITIONS[locked.status]:
-        raise ProviderTransitionError(
-            _("A provider who is %(current)s cannot become %(target)s.")
-            % {"current": locked.get_status_display().lower(), "target": S(to).label.lower()}
-        )
-    from_status = locked.status
-    locked.status = to
-    locked.status_changed_at = timezone.now()
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save(update_fields=["status", "status_changed_at", *fields])
-    event = ProviderEvent.objects.create(
-        provider=locked,
-        from_status=from_status,
-        to_status=to,
+    return lifecycle.transition(
+        provider,
+        to,
+        allowed=ALLOWED_TRANSITIONS,
+        event_model=ProviderEvent,
         actor=actor,
         reason=reason.strip(),
-        reason_code=reason_code,
+        error=ProviderTransitionError,
+        refusal=REFUSAL,
+        notify=tell_status_changed if notify else None,
+        event_fields={"reason_code": reason_code},
+        **fields,
     )
-    if notify:
-        event_id = event.pk
-        transaction.on_commit(lambda: _tell_provider(event_id))
-    for name in ("status", "status_changed_at", *fields):
-        setattr(provider, name, getattr(locked, name))
-    return provider
 
 
-def _tell_provider(event_id: int) -> None:
+def tell_status_changed(event_id: int) -> None:
     """Tell the provider about one change, as it was (later changes get their own message)."""
-    from ..stages import NEXT_STEP
-
     event = ProviderEvent.objects.select_related("provider__user").get(pk=event_id)
     notify_user(
         user=event.provider.user,
@@ -204,8 +194,6 @@ def activation_blockers(provider: Provider) -> list[str]:
 
 
 def _required_courses_not_passed(provider):
-    from ..models import Course
-
     passed = Enrollment.objects.filter(provider=provider, passed=True).values("course")
     return Course.objects.filter(required_for_activation=True, is_retraining=False).exclude(
         pk__in=passed
@@ -262,9 +250,7 @@ def import_vetted_provider(
             for day, starts, ends in weekly_hours
         ]
     )
-    ProviderEvent.objects.create(
-        provider=provider, from_status="", to_status=S.ACTIVE, actor=actor, reason=reason
-    )
+    ProviderEvent.record(provider, from_status="", to_status=S.ACTIVE, actor=actor, reason=reason)
     return provider
 
 
@@ -272,12 +258,25 @@ def import_vetted_provider(
 
 
 @transaction.atomic
+def assign_retraining(*, provider: Provider) -> list[Enrollment]:
+    """Enrol a suspended provider in every retraining course they have no open enrolment in."""
+    enrollments = []
+    for course in Course.objects.filter(is_retraining=True):
+        enrollment, _ = Enrollment.objects.get_or_create(
+            provider=provider,
+            course=course,
+            passed=None,
+            defaults={"purpose": EnrollmentPurpose.RETRAINING},
+        )
+        enrollments.append(enrollment)
+    return enrollments
+
+
+@transaction.atomic
 def suspend_provider(*, provider: Provider, actor, reason: str, retrain: bool = True) -> Provider:
     """Stop offers to the provider; with `retrain`, assign the retraining course(s)."""
     provider = transition(provider=provider, to=S.SUSPENDED, actor=actor, reason=reason)
     if retrain:
-        from .training import assign_retraining
-
         assign_retraining(provider=provider)
     return provider
 

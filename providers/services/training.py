@@ -35,21 +35,6 @@ def _may_teach(user, enrollment: Enrollment) -> bool:
 
 
 @transaction.atomic
-def assign_retraining(*, provider: Provider) -> list[Enrollment]:
-    """Enrol a suspended provider in every retraining course they have no open enrolment in."""
-    enrollments = []
-    for course in Course.objects.filter(is_retraining=True):
-        enrollment, _ = Enrollment.objects.get_or_create(
-            provider=provider,
-            course=course,
-            passed=None,
-            defaults={"purpose": EnrollmentPurpose.RETRAINING},
-        )
-        enrollments.append(enrollment)
-    return enrollments
-
-
-@transaction.atomic
 def enroll_in_training(*, provider: Provider, actor) -> list[Enrollment]:
     """IDENTITY_VERIFIED -> IN_TRAINING, with an onboarding enrolment in every required course."""
     transition(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
 from accounts.services import PhoneVerificationError, send_phone_code, verify_phone_code
-from accounts.throttle import allow, client_ip
+from core.throttle import allow, client_ip
 
 from ..forms.application import ApplicationForm, CodeForm, PhoneForm, WithdrawForm
 from ..models import InterviewStatus, Provider

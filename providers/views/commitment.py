@@ -13,7 +13,6 @@ from ..forms.commitment import CommitmentForm
 from ..models import CommitmentSignature, CommitmentText, Provider
 from ..services.commitment import (
     can_sign_commitment,
-    commitment_document,
     commitment_sha256,
     current_commitment_text,
     sign_commitment,
@@ -56,11 +55,11 @@ def commitment(request):
             return redirect("providers:commitment")
     context = {"provider": provider, "signature": signature, "form": form}
     if signature is not None:
-        context["document"] = commitment_document(signature.text)
+        context["document"] = signature.text.document
         context["text_unchanged"] = commitment_sha256(signature.text) == signature.text_sha256
     else:
         context["text"] = text
-        context["document"] = commitment_document(text) if text else ""
+        context["document"] = text.document if text else ""
         context["can_sign"] = can_sign_commitment(provider)
     return render(request, "providers/commitment/commitment.html", context)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from matching.models import Offer, Recommendation, RecommendationStatus
 from orders.models import Order, OrderStatus
-from orders.services import BookingRequest, book_order
+from orders.services.booking import BookingRequest, book_order, check_booking
 
 from ..factories import AreaFactory, CustomerFactory, ProviderFactory, ServiceTypeFactory
 from .test_journey import horizontal_overflow, log_in, record_failures
@@ -41,13 +41,15 @@ def test_customer_sees_three_asks_for_others_picks_one_and_the_provider_accepts(
     # Booked as the web form does; the match task runs (eagerly) once the booking commits.
     order = book_order(
         customer=customer,
-        request=BookingRequest(
-            service_type=service,
-            area=area,
-            address="12 Valiasr Street",
-            day=timezone.localdate() + timedelta(days=1),
-            start=time(10),
-            home_area_sqm=80,
+        booking=check_booking(
+            BookingRequest(
+                service_type=service,
+                area=area,
+                address="12 Valiasr Street",
+                day=timezone.localdate() + timedelta(days=1),
+                start=time(10),
+                home_area_sqm=80,
+            )
         ),
     )
     assert Recommendation.objects.filter(order=order).count() == 3

@@ -13,7 +13,7 @@ from matching.models import Offer, OfferStatus, Recommendation, RecommendationSt
 from matching.scoring import PART_LABELS, PARTS
 from matching.selectors import audit_rows, considered_providers
 from orders.models import Order, OrderStatus
-from orders.services import DoubleBookingError
+from orders.services.common import DoubleBookingError
 from providers.models import ProviderStatus, ProviderTier, TimeOff
 from providers.services import suspend_provider
 from tests.factories import (

@@ -9,8 +9,8 @@ from matching import services
 from matching.models import Offer, OfferStatus
 from matching.selectors import candidates_for
 from matching.tasks import match_order_task, sweep_unmatched_orders_task
-from orders import services as order_services
 from orders.models import Order, OrderStatus
+from orders.services import lifecycle as order_lifecycle
 from providers.models import ProviderStatus
 from providers.services import suspend_provider
 from tests.factories import (
@@ -39,7 +39,7 @@ def offered_provider(order):
 def test_booking_matches_only_after_the_transaction_commits(
     customer, provider, service, area, django_capture_on_commit_callbacks
 ):
-    from orders.services import BookingRequest, book_order
+    from orders.services.booking import BookingRequest, book_order, check_booking
 
     day = timezone.localdate() + timedelta(days=1)
     request = BookingRequest(
@@ -51,7 +51,7 @@ def test_booking_matches_only_after_the_transaction_commits(
         home_area_sqm=80,
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order = book_order(customer=customer, request=request)
+        order = book_order(customer=customer, booking=check_booking(request))
     # Nothing matched inside the booking transaction.
     assert Order.objects.get(pk=order.pk).status == OrderStatus.REQUESTED
     assert Offer.objects.count() == 0
@@ -300,7 +300,7 @@ def test_a_booking_survives_the_broker_being_down_and_the_sweep_catches_up(
     customer, provider, service, area, settings, time_machine, django_capture_on_commit_callbacks
 ):
     from config.celery import app
-    from orders.services import BookingRequest, book_order
+    from orders.services.booking import BookingRequest, book_order, check_booking
 
     day = timezone.localdate() + timedelta(days=1)
     request = BookingRequest(
@@ -315,7 +315,7 @@ def test_a_booking_survives_the_broker_being_down_and_the_sweep_catches_up(
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     try:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            order = book_order(customer=customer, request=request)
+            order = book_order(customer=customer, booking=check_booking(request))
     finally:
         app.conf.task_always_eager = True
         app.conf.broker_url = settings.CELERY_BROKER_URL
@@ -364,5 +364,5 @@ def test_reopening_a_no_provider_order_runs_matching_again(
     assert order.status == OrderStatus.NO_PROVIDER
     provider = ProviderFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        order_services.reopen_for_matching(order=order, actor=operator, reason="New provider")
+        order_lifecycle.reopen_for_matching(order=order, actor=operator, reason="New provider")
     assert offered_provider(order) == provider

@@ -79,7 +79,7 @@ def test_the_task_recommends_the_best_three_and_running_it_twice_changes_nothing
 def test_a_web_booking_gets_recommendations_after_commit_and_no_offer(
     customer, service, area, django_capture_on_commit_callbacks
 ):
-    from orders.services import BookingRequest, book_order
+    from orders.services.booking import BookingRequest, book_order, check_booking
 
     providers_by_rating(2)
     request = BookingRequest(
@@ -91,7 +91,7 @@ def test_a_web_booking_gets_recommendations_after_commit_and_no_offer(
         home_area_sqm=80,
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order = book_order(customer=customer, request=request)
+        order = book_order(customer=customer, booking=check_booking(request))
     assert not Recommendation.objects.exists()  # nothing inside the request's transaction
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -283,7 +283,7 @@ def test_a_booking_survives_the_broker_being_down_and_the_sweep_recommends(
     customer, service, area, settings, time_machine, django_capture_on_commit_callbacks
 ):
     from config.celery import app
-    from orders.services import BookingRequest, book_order
+    from orders.services.booking import BookingRequest, book_order, check_booking
 
     providers_by_rating(1)
     request = BookingRequest(
@@ -298,7 +298,7 @@ def test_a_booking_survives_the_broker_being_down_and_the_sweep_recommends(
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            order = book_order(customer=customer, request=request)
+            order = book_order(customer=customer, booking=check_booking(request))
     finally:
         app.conf.task_always_eager = True
         app.conf.broker_url = settings.CELERY_BROKER_URL

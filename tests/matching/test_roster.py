@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from matching import roster
+from core import kept
 from matching.selectors import ranked_candidates
 from orders.models import Order, OrderStatus
 from providers.models import ProviderStatus, TimeOff, WorkingHours
@@ -104,12 +104,12 @@ def test_a_change_rolled_back_never_stays_in_a_kept_roster(service, area, operat
 def test_without_the_cache_ranking_reads_the_providers_each_time(service, area, caplog):
     provider = ProviderFactory()
     order = order_for(service, area)
-    with mock.patch.object(roster.cache, "get_many", side_effect=ConnectionError("down")):
+    with mock.patch.object(kept.cache, "get_many", side_effect=ConnectionError("down")):
         first, cold = ranking(order)
         second, again = ranking(order)
     assert first == second == [provider.pk]
     assert cold == again == 11
-    assert "roster cache unreachable" in caplog.text
+    assert "Cache unreachable; matching-rosters read afresh" in caplog.text
 
 
 def test_completed_jobs_count_in_the_kept_roster(service, area):

@@ -1,7 +1,7 @@
 """Test data for the person cared for (R-ORD-1)."""
 
-from orders.care import CareDetails, create_care_recipient
 from orders.models import Mobility, Order, OrderStatus
+from orders.services.care import CareDetails, create_care_recipient
 from tests.factories import OrderFactory, ServiceTypeFactory
 
 DETAILS = CareDetails(

@@ -1,7 +1,7 @@
 """Helpers for tests that need an order's contract signed (R-ORD-4)."""
 
-from orders.contracts import generate_contract, sign_contract
 from orders.models import Contract, ContractParty, ContractSignature, Order
+from orders.services.contracts import generate_contract, sign_contract
 
 
 def sign_as(order: Order, party: str) -> ContractSignature:

@@ -2,8 +2,8 @@
 
 import time_machine
 
-from orders import execution, services
 from orders.models import ArrivalCheckIn, Order
+from orders.services import execution, lifecycle
 
 REPORT = "Cleaned the kitchen, the bathroom and two rooms."
 
@@ -24,11 +24,11 @@ def check_in(order: Order, *, differences: str = "") -> ArrivalCheckIn:
 def check_in_and_start(order: Order) -> Order:
     check_in(order)
     order = Order.objects.select_related("provider").get(pk=order.pk)
-    return services.start_job(order=order, provider=order.provider)
+    return lifecycle.start_job(order=order, provider=order.provider)
 
 
 def complete(order: Order, *, summary: str = REPORT, options_done=None) -> Order:
     order = Order.objects.select_related("provider").get(pk=order.pk)
-    return services.complete_job(
+    return lifecycle.complete_job(
         order=order, provider=order.provider, summary=summary, options_done=options_done
     )

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from orders import recurring
 from orders.models import OrderStatus, SeriesInterval
+from orders.services import recurring
 from tests.factories import OrderFactory
 
 

@@ -30,7 +30,7 @@ TOMORROW = "2026-03-03"
 QUOTE_URL = reverse("api:quote")
 SLOTS_URL = reverse("api:slots")
 ORDERS_URL = reverse("api:orders")
-TOKEN_URL = reverse("api:token")
+TOKEN_URL = reverse("accounts_api:token")
 
 
 @pytest.fixture

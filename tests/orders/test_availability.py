@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders import availability, scheduling, services
+from orders import availability, scheduling
 from orders.models import OrderStatus
+from orders.services import lifecycle
 from providers.models import TimeOff
 from tests.factories import OrderFactory, ProviderFactory
 
@@ -65,7 +66,7 @@ def test_a_confirmed_job_makes_its_times_disappear_once_it_commits(
         ends_at=at(WEDNESDAY, 12),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.confirm_order(order=order, provider=provider, actor=provider.user)
+        lifecycle.confirm_order(order=order, provider=provider, actor=provider.user)
     assert time(10) not in times(service, area)
     assert times(service, area) == scheduling.available_start_times(
         service_type=service, area=area, day=WEDNESDAY, duration=TWO_HOURS
@@ -86,7 +87,7 @@ def test_a_cancelled_job_brings_its_times_back(service, area, django_capture_on_
         )
     assert time(10) not in times(service, area)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_order(order=order, actor=order.customer, reason="Plans changed")
+        lifecycle.cancel_order(order=order, actor=order.customer, reason="Plans changed")
     assert time(10) in times(service, area)
 
 

@@ -5,14 +5,15 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import Offer, OfferStatus
 from matching.selectors import candidates_for
-from orders import services
 from orders.models import BalanceEntry, OrderEvent, OrderStatus
+from orders.services import common, guarantee, lifecycle
 from tests.factories import OrderFactory, local_datetime
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +50,12 @@ def freeze(time_machine, at):
 @pytest.mark.requirement("R-ORD-3")
 def test_cancelling_exactly_at_the_free_limit_costs_nothing(confirmed, customer, time_machine):
     freeze(time_machine, confirmed.starts_at - timedelta(hours=24))
-    services.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
+    lifecycle.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CANCELLED
     assert confirmed.cancellation_fee == Decimal("0")
     assert BalanceEntry.objects.count() == 0
-    assert services.customer_balance(customer=customer) == Decimal("0")
+    assert guarantee.customer_balance(customer=customer) == Decimal("0")
 
 
 @pytest.mark.requirement("R-ORD-3", "R-SUP-7")
@@ -62,10 +63,10 @@ def test_cancelling_one_second_late_charges_the_fee_to_the_balance(
     confirmed, customer, time_machine
 ):
     freeze(time_machine, confirmed.starts_at - timedelta(hours=24) + timedelta(seconds=1))
-    terms = services.cancellation_terms(confirmed)
+    terms = lifecycle.cancellation_terms(confirmed)
     assert (terms.fee, terms.currency, terms.is_free) == (FEE, "IRR", False)
     assert terms.free_until == confirmed.starts_at - timedelta(hours=24)
-    services.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
+    lifecycle.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CANCELLED
     assert confirmed.cancellation_fee == FEE
@@ -78,14 +79,14 @@ def test_cancelling_one_second_late_charges_the_fee_to_the_balance(
         customer,
     )
     assert entry.reason == "Late cancellation fee"
-    assert services.customer_balance(customer=customer) == -FEE
+    assert guarantee.customer_balance(customer=customer) == -FEE
 
 
 @pytest.mark.requirement("R-ORD-3")
 def test_an_order_nobody_has_taken_yet_is_free_to_cancel_late(customer, time_machine):
     order = OrderFactory(customer=customer, status=OrderStatus.NO_PROVIDER, price=PRICE)
     freeze(time_machine, order.starts_at - timedelta(hours=1))
-    services.cancel_order(order=order, actor=customer, reason="Too late to find anyone")
+    lifecycle.cancel_order(order=order, actor=customer, reason="Too late to find anyone")
     order.refresh_from_db()
     assert (order.status, order.cancellation_fee) == (OrderStatus.CANCELLED, Decimal("0"))
     assert BalanceEntry.objects.count() == 0
@@ -94,7 +95,7 @@ def test_an_order_nobody_has_taken_yet_is_free_to_cancel_late(customer, time_mac
 @pytest.mark.requirement("R-ORD-3")
 def test_an_operator_may_waive_the_late_fee(confirmed, customer, operator, time_machine):
     freeze(time_machine, confirmed.starts_at - timedelta(hours=2))
-    services.cancel_order(
+    lifecycle.cancel_order(
         order=confirmed, actor=operator, reason="Customer is in hospital", waive_fee=True
     )
     confirmed.refresh_from_db()
@@ -109,8 +110,8 @@ def test_an_operator_may_waive_the_late_fee(confirmed, customer, operator, time_
 @pytest.mark.requirement("R-ORD-3")
 def test_a_customer_cannot_waive_the_fee(confirmed, customer, time_machine):
     freeze(time_machine, confirmed.starts_at - timedelta(hours=2))
-    with pytest.raises(services.OrderError) as error:
-        services.cancel_order(order=confirmed, actor=customer, reason="x", waive_fee=True)
+    with pytest.raises(common.OrderError) as error:
+        lifecycle.cancel_order(order=confirmed, actor=customer, reason="x", waive_fee=True)
     assert error.value.message == "Only an operator may waive the cancellation fee."
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CONFIRMED
@@ -121,8 +122,8 @@ def test_a_customer_cannot_waive_the_fee(confirmed, customer, time_machine):
 @pytest.mark.parametrize("status", [OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED])
 def test_a_started_or_finished_job_cannot_be_cancelled(customer, provider, status, sms_outbox):
     order = OrderFactory(customer=customer, provider=provider, status=status)
-    with pytest.raises(services.OrderError):
-        services.cancel_order(order=order, actor=customer, reason="Changed my mind")
+    with pytest.raises(common.OrderError):
+        lifecycle.cancel_order(order=order, actor=customer, reason="Changed my mind")
     order.refresh_from_db()
     assert order.status == status
     assert order.cancellation_fee is None
@@ -139,7 +140,7 @@ def test_cancelling_releases_the_slot_and_tells_the_provider(
     )
     assert provider not in candidates_for(same_time)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
+        lifecycle.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
     assert list(candidates_for(same_time)) == [provider]
     assert [message["to"] for message in sms_outbox] == [str(provider.user.phone)]
     assert f"Job #{confirmed.pk} on" in sms_outbox[0]["text"]
@@ -185,7 +186,7 @@ def test_rescheduling_keeps_the_provider_when_they_are_free(
     confirmed, customer, provider, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_order(
+        lifecycle.reschedule_order(
             order=confirmed, actor=customer, day=day_of(confirmed), start=time(14), reason="Work"
         )
     confirmed.refresh_from_db()
@@ -230,7 +231,7 @@ def test_rescheduling_to_a_busy_time_sends_the_order_back_to_matching(
         ends_at=local_datetime(3, 16),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_order(
+        lifecycle.reschedule_order(
             order=confirmed, actor=customer, day=day_of(confirmed), start=time(14), reason="Work"
         )
     confirmed.refresh_from_db()
@@ -265,7 +266,7 @@ def test_rescheduling_an_offered_order_withdraws_the_offer_for_the_old_time(
     first = matching_services.offer_to_next_candidate(order_id=order.pk)
     order.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_order(
+        lifecycle.reschedule_order(
             order=order, actor=customer, day=day_of(order, 1), start=time(9), reason="Guests"
         )
     first.refresh_from_db()
@@ -283,15 +284,15 @@ def test_a_customer_cannot_reschedule_late_but_an_operator_can(
 ):
     original = confirmed.starts_at
     freeze(time_machine, original - timedelta(hours=23))
-    with pytest.raises(services.OrderError) as error:
-        services.reschedule_order(
+    with pytest.raises(common.OrderError) as error:
+        lifecycle.reschedule_order(
             order=confirmed, actor=customer, day=day_of(confirmed), start=time(14), reason="x"
         )
     assert "only until 24 hours before the start" in error.value.message
     confirmed.refresh_from_db()
     assert confirmed.starts_at == original
     assert OrderEvent.objects.count() == 0
-    services.reschedule_order(
+    lifecycle.reschedule_order(
         order=confirmed, actor=operator, day=day_of(confirmed), start=time(14), reason="Phone"
     )
     confirmed.refresh_from_db()
@@ -303,8 +304,8 @@ def test_a_customer_cannot_reschedule_late_but_an_operator_can(
 
 @pytest.mark.requirement("R-ORD-3")
 def test_the_new_time_follows_the_booking_rules(confirmed, customer):
-    with pytest.raises(services.ValidationError) as error:
-        services.reschedule_order(
+    with pytest.raises(ValidationError) as error:
+        lifecycle.reschedule_order(
             order=confirmed, actor=customer, day=day_of(confirmed, 90), start=time(10), reason="x"
         )
     assert "day" in error.value.message_dict
@@ -315,8 +316,8 @@ def test_the_new_time_follows_the_booking_rules(confirmed, customer):
 
 @pytest.mark.requirement("R-ORD-3")
 def test_someone_elses_order_cannot_be_rescheduled(confirmed, other_customer, client):
-    with pytest.raises(services.OrderError):
-        services.reschedule_order(
+    with pytest.raises(common.OrderError):
+        lifecycle.reschedule_order(
             order=confirmed, actor=other_customer, day=day_of(confirmed), start=time(14), reason="x"
         )
     client.force_login(other_customer)

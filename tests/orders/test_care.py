@@ -13,8 +13,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from matching.models import Offer
-from orders import services
-from orders.care import CareDetails, can_see_care_details, validate_care
 from orders.models import (
     CareRecipient,
     CareRecipientAccess,
@@ -22,6 +20,8 @@ from orders.models import (
     OrderEvent,
     OrderStatus,
 )
+from orders.services import booking, guarantee
+from orders.services.care import CareDetails, can_see_care_details, validate_care
 from tests.factories import OrderFactory, UserFactory
 
 from .care_factories import DETAILS, care_api, care_fields, care_order, care_service
@@ -50,7 +50,7 @@ def phone_data(service, area, /, **overrides):
 
 
 def request_for(service, area, **overrides):
-    return services.BookingRequest(
+    return booking.BookingRequest(
         service_type=service,
         area=area,
         address="12 Valiasr Street",
@@ -70,8 +70,10 @@ def care(db):
 
 
 @pytest.mark.requirement("R-ORD-1", "R-SEC-1")
-def test_the_details_are_saved_with_the_order_and_encrypted_at_rest(customer, care, area):
-    order = services.book_order(customer=customer, request=request_for(care, area), care=DETAILS)
+def test_the_details_are_saved_with_the_order_and_encrypted_at_rest(customer, provider, care, area):
+    order = booking.book_order(
+        customer=customer, booking=booking.check_booking(request_for(care, area), care=DETAILS)
+    )
     recipient = CareRecipient.objects.get(order=order)
     assert (recipient.full_name, recipient.age, recipient.mobility) == (
         "Parvin Ahmadi",
@@ -96,7 +98,9 @@ def test_the_details_are_saved_with_the_order_and_encrypted_at_rest(customer, ca
 @pytest.mark.requirement("R-ORD-1")
 def test_a_care_order_without_the_details_is_refused_and_nothing_is_saved(customer, care, area):
     with pytest.raises(ValidationError) as caught:
-        services.book_order(customer=customer, request=request_for(care, area), care=None)
+        booking.book_order(
+            customer=customer, booking=booking.check_booking(request_for(care, area), care=None)
+        )
     assert "fill in their details" in str(caught.value)
     assert (Order.objects.count(), OrderEvent.objects.count(), CareRecipient.objects.count()) == (
         0,
@@ -106,8 +110,10 @@ def test_a_care_order_without_the_details_is_refused_and_nothing_is_saved(custom
 
 
 @pytest.mark.requirement("R-ORD-1")
-def test_a_cleaning_order_keeps_no_details_of_a_person(customer, service, area):
-    order = services.book_order(customer=customer, request=request_for(service, area), care=DETAILS)
+def test_a_cleaning_order_keeps_no_details_of_a_person(customer, provider, service, area):
+    order = booking.book_order(
+        customer=customer, booking=booking.check_booking(request_for(service, area), care=DETAILS)
+    )
     assert order.pk and not CareRecipient.objects.exists()
 
 
@@ -139,7 +145,9 @@ def test_each_missing_or_wrong_detail_gets_a_clear_message_and_saves_nothing(
         validate_care(details)
     assert caught.value.message_dict == {field: [message]}
     with pytest.raises(ValidationError):
-        services.book_order(customer=customer, request=request_for(care, area), care=details)
+        booking.book_order(
+            customer=customer, booking=booking.check_booking(request_for(care, area), care=details)
+        )
     assert (Order.objects.count(), CareRecipient.objects.count()) == (0, 0)
 
 
@@ -404,11 +412,11 @@ def test_a_guarantee_redo_cares_for_the_same_person(customer, operator, provider
         status=OrderStatus.COMPLETED,
         completed_at=timezone.now(),
     )
-    claim = services.claim_guarantee(order=order, customer=customer, description="Left early")
-    claim = services.decide_claim(
+    claim = guarantee.claim_guarantee(order=order, customer=customer, description="Left early")
+    claim = guarantee.decide_claim(
         claim=claim,
         actor=operator,
-        decision=services.ClaimDecision.REDO,
+        decision=guarantee.ClaimDecision.REDO,
         day=timezone.localdate() + timedelta(days=2),
         start=time(10),
     )

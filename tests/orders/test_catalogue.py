@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from orders import services
-from orders.admin_catalogue import PriceBookAdmin
+from orders.admin.catalogue import PriceBookAdmin
 from orders.models import (
     Order,
     OrderOption,
@@ -23,8 +22,9 @@ from orders.models import (
     PriceRule,
 )
 from orders.money import format_money
-from orders.pricebook import PriceBookError, copy_price_book, publish_price_book
 from orders.pricing import quote_for
+from orders.services import booking
+from orders.services.pricebook import PriceBookError, copy_price_book, publish_price_book
 from tests.factories import CustomerFactory, ServiceTypeFactory, UserFactory
 
 from .catalogue_factories import ServiceOptionFactory, price_option, publish_version
@@ -39,19 +39,24 @@ def tomorrow():
 
 
 def book(service, *, options=(), difficulty="normal", customer=None, area=None):
-    from tests.factories import AreaFactory
+    from providers.models import Provider
+    from tests.factories import AreaFactory, ProviderFactory
 
-    return services.book_order(
+    if not Provider.objects.exists():
+        ProviderFactory()  # somebody free to take it: check_booking refuses a time otherwise
+    return booking.book_order(
         customer=customer or CustomerFactory(),
-        request=services.BookingRequest(
-            service_type=service,
-            area=area or AreaFactory(),
-            address="7 Enghelab Square",
-            day=tomorrow(),
-            start=time(10),
-            home_area_sqm=80,
-            options=tuple(options),
-            difficulty=difficulty,
+        booking=booking.check_booking(
+            booking.BookingRequest(
+                service_type=service,
+                area=area or AreaFactory(),
+                address="7 Enghelab Square",
+                day=tomorrow(),
+                start=time(10),
+                home_area_sqm=80,
+                options=tuple(options),
+                difficulty=difficulty,
+            )
         ),
     )
 

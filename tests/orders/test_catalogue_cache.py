@@ -1,4 +1,4 @@
-"""The catalogue kept per process (orders/catalogue_cache.py, orders/kept.py): read once, then
+"""The catalogue kept per process (orders/catalogue_cache.py, core/kept.py): read once, then
 kept until a change to services, options, areas or the price book, or a version published for
 later taking effect (R-ORD-2)."""
 
@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from orders import catalogue_cache, kept
+from core import kept
+from orders import catalogue_cache
 from orders.models import PriceBook, PriceBookStatus, PriceRule, ServiceType
 from providers.models import ServiceArea
 from tests.factories import AreaFactory, ProviderFactory
@@ -82,9 +83,9 @@ def test_other_processes_see_a_change_within_the_recheck_window(service, area, m
     read()
     # Another process changes the data and bumps the version: this process has no signal.
     ServiceType.objects.filter(pk=service.pk).update(is_active=False)
-    cache.incr(catalogue_cache._catalogue.version_key)
+    cache.incr(catalogue_cache._catalogue.versions.key())
     assert set(read()[0].services) == {service.code}  # looked at the version a moment ago
-    monkeypatch.setattr(kept, "RECHECK_SECONDS", 0)
+    monkeypatch.setattr(catalogue_cache._catalogue, "recheck_seconds", 0)
     assert read()[0].services == {}
 
 

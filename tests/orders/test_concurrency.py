@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import Offer, OfferStatus
-from orders import services as order_services
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.services import common as order_common
+from orders.services import lifecycle as order_lifecycle
 from tests.factories import CustomerFactory, OrderFactory, ProviderFactory, local_datetime
 
 RACERS = 50
@@ -75,7 +76,7 @@ def same_slot_orders(provider, service, area):
 def assert_one_winner(provider, orders, results, errors):
     assert len(results) == 1
     assert len(errors) == RACERS - 1
-    assert {type(error) for error in errors} == {order_services.DoubleBookingError}
+    assert {type(error) for error in errors} == {order_common.DoubleBookingError}
     assert {message for error in errors for message in error.messages} == {BOOKED}
     winner = Order.objects.get(provider=provider, status=OrderStatus.CONFIRMED)
     assert winner.blocked_until == winner.ends_at + timedelta(minutes=30)
@@ -95,7 +96,7 @@ def test_fifty_simultaneous_confirmations_leave_exactly_one_booking(
     provider = ProviderFactory()
     orders = same_slot_orders(provider, service, area)
     calls = [
-        lambda order=order: order_services.confirm_order(
+        lambda order=order: order_lifecycle.confirm_order(
             order=order, provider=provider, actor=provider.user
         )
         for order in orders

@@ -8,8 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from orders import contracts, services
-from orders.admin import ContractAdmin, ContractTemplateAdmin
+from orders.admin.contracts import ContractAdmin, ContractTemplateAdmin
 from orders.models import (
     Contract,
     ContractParty,
@@ -18,6 +17,7 @@ from orders.models import (
     OrderStatus,
 )
 from orders.money import format_money
+from orders.services import common, contracts, lifecycle
 from tests.factories import OrderFactory, local_datetime
 
 from .contract_factories import sign_as, sign_both
@@ -44,7 +44,7 @@ def offered(customer, provider):
 
 @pytest.fixture
 def confirmed(offered, provider):
-    services.confirm_order(order=offered, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=offered, provider=provider, actor=provider.user)
     offered.refresh_from_db()
     return offered
 
@@ -97,7 +97,7 @@ def test_confirming_generates_the_contract_once_with_the_orders_data(
 def test_the_contract_is_in_the_customers_language(offered, provider, language, phrase):
     offered.customer.preferred_language = language
     offered.customer.save()
-    services.confirm_order(order=offered, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=offered, provider=provider, actor=provider.user)
     contract = Contract.objects.get(order=offered)
     assert contract.language == language
     assert contract.template.language == language
@@ -112,7 +112,7 @@ def test_a_new_template_version_is_used_for_later_contracts(confirmed, provider)
         version=2, language="en", title="Contract v2 for {{ order.pk }}", body="Price {{ price }}"
     )
     later = OrderFactory(status=OrderStatus.OFFERED, starts_at=local_datetime(3, 10))
-    services.confirm_order(order=later, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=later, provider=provider, actor=provider.user)
     assert later.contract.template.version == 2
     assert later.contract.text == f"Contract v2 for {later.pk}\n\nPrice 3,700,000\n"
     assert confirmed.contract.template.version == 1
@@ -123,7 +123,7 @@ def test_both_parties_are_told_the_contract_is_ready(
     offered, customer, provider, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.confirm_order(order=offered, provider=provider, actor=provider.user)
+        lifecycle.confirm_order(order=offered, provider=provider, actor=provider.user)
     assert sms_outbox == [
         {
             "to": str(customer.phone),
@@ -224,7 +224,7 @@ def test_a_second_signature_by_the_same_party_is_refused(confirmed, customer):
 
 @pytest.mark.requirement("R-ORD-4")
 def test_a_cancelled_orders_contract_cannot_be_signed(confirmed, customer):
-    services.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
+    lifecycle.cancel_order(order=confirmed, actor=customer, reason="Plans changed")
     _refused(lambda: sign_as(confirmed, ContractParty.CUSTOMER))
     _refused(lambda: sign_as(confirmed, ContractParty.PROVIDER))
 
@@ -246,17 +246,17 @@ def test_a_text_changed_since_it_was_shown_is_not_signed(confirmed, customer):
 
 @pytest.mark.requirement("R-ORD-4", "R-ORD-6")
 def test_the_job_starts_only_after_both_signatures(confirmed, provider):
-    with pytest.raises(services.OrderError, match="both signed the contract"):
-        services.start_job(order=confirmed, provider=provider)
+    with pytest.raises(common.OrderError, match="both signed the contract"):
+        lifecycle.start_job(order=confirmed, provider=provider)
     sign_as(confirmed, ContractParty.PROVIDER)
-    with pytest.raises(services.OrderError, match="both signed the contract"):
-        services.start_job(order=confirmed, provider=provider)
+    with pytest.raises(common.OrderError, match="both signed the contract"):
+        lifecycle.start_job(order=confirmed, provider=provider)
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CONFIRMED
     assert confirmed.events.filter(to_status=OrderStatus.IN_PROGRESS).count() == 0
     sign_as(confirmed, ContractParty.CUSTOMER)
     check_in(confirmed)  # R-ORD-6: the arrival check-in comes next, then the start
-    services.start_job(order=confirmed, provider=provider)
+    lifecycle.start_job(order=confirmed, provider=provider)
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.IN_PROGRESS
 
@@ -353,7 +353,7 @@ def test_the_pdf_is_for_the_parties_and_staff_and_holds_the_order_number(
 def test_a_persian_contract_renders_as_a_pdf(client, offered, provider, customer):
     customer.preferred_language = "fa"
     customer.save()
-    services.confirm_order(order=offered, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=offered, provider=provider, actor=provider.user)
     client.force_login(customer)
     response = client.get(reverse("orders:contract_pdf", args=[offered.pk]))
     assert response.status_code == 200

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from orders import execution, services
 from orders.models import (
     ArrivalCheckIn,
     CompletionReport,
@@ -16,6 +15,7 @@ from orders.models import (
     OrderOption,
     OrderStatus,
 )
+from orders.services import common, execution, lifecycle
 from tests.factories import OrderFactory, local_datetime
 
 from .care_factories import care_order
@@ -112,7 +112,7 @@ def test_only_the_assigned_provider_checks_in_and_only_once(
     job, provider, other_provider, time_machine
 ):
     time_machine.move_to(job.starts_at, tick=False)
-    with pytest.raises(services.OrderError, match="not assigned to you"):
+    with pytest.raises(common.OrderError, match="not assigned to you"):
         do_check_in(job, other_provider)
     assert nothing_recorded(job)
     do_check_in(job, provider)
@@ -164,7 +164,7 @@ def test_no_message_when_the_check_in_is_refused(
     job, other_provider, time_machine, sms_outbox, django_capture_on_commit_callbacks
 ):
     time_machine.move_to(job.starts_at, tick=False)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.OrderError):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(common.OrderError):
         do_check_in(job, other_provider)
     assert sms_outbox == []
 
@@ -187,13 +187,13 @@ def test_check_in_is_only_for_a_confirmed_job(provider, status, time_machine):
 
 @pytest.mark.requirement("R-ORD-6")
 def test_the_job_starts_only_after_the_check_in(job, provider):
-    with pytest.raises(services.OrderError, match="Check in with the customer"):
-        services.start_job(order=job, provider=provider)
+    with pytest.raises(common.OrderError, match="Check in with the customer"):
+        lifecycle.start_job(order=job, provider=provider)
     job.refresh_from_db()
     assert job.status == OrderStatus.CONFIRMED
     assert not job.events.filter(to_status=OrderStatus.IN_PROGRESS).exists()
     check_in(job)
-    services.start_job(order=job, provider=provider)
+    lifecycle.start_job(order=job, provider=provider)
     job.refresh_from_db()
     assert job.status == OrderStatus.IN_PROGRESS
 
@@ -204,7 +204,7 @@ def test_the_job_starts_only_after_the_check_in(job, provider):
 @pytest.fixture
 def running(job, provider):
     check_in(job)
-    return services.start_job(order=job, provider=provider)
+    return lifecycle.start_job(order=job, provider=provider)
 
 
 def add_option(order, code, name):
@@ -216,7 +216,7 @@ def add_option(order, code, name):
 @pytest.mark.parametrize("summary", ["", "   "])
 def test_completion_is_refused_without_a_report(running, provider, summary):
     with pytest.raises(execution.ExecutionError, match="Write a short report"):
-        services.complete_job(order=running, provider=provider, summary=summary)
+        lifecycle.complete_job(order=running, provider=provider, summary=summary)
     running.refresh_from_db()
     assert running.status == OrderStatus.IN_PROGRESS
     assert running.completed_at is None
@@ -249,8 +249,8 @@ def test_the_report_says_for_each_option_whether_it_was_done(running, provider):
 @pytest.mark.requirement("R-ORD-6", "R-ORD-3")
 def test_a_confirmed_job_cannot_be_completed_even_with_a_report(job, provider):
     check_in(job)
-    with pytest.raises(services.OrderError, match="cannot become completed"):
-        services.complete_job(order=job, provider=provider, summary=REPORT)
+    with pytest.raises(common.OrderError, match="cannot become completed"):
+        lifecycle.complete_job(order=job, provider=provider, summary=REPORT)
     assert not CompletionReport.objects.exists()
     job.refresh_from_db()
     assert job.status == OrderStatus.CONFIRMED
@@ -352,7 +352,7 @@ def test_staff_see_the_check_in_differences_and_the_report_on_the_order_admin(
     client, operator, job, provider
 ):
     check_in(job, differences="The home is much larger")
-    services.start_job(order=job, provider=provider)
+    lifecycle.start_job(order=job, provider=provider)
     complete(job)
     client.force_login(operator)
     page = client.get(reverse("admin:orders_order_change", args=[job.pk])).content.decode()

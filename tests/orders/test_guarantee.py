@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from matching.models import Offer, OfferStatus
 from matching.selectors import candidates_for
-from orders import services
 from orders.models import (
     BalanceEntry,
     Channel,
@@ -22,6 +21,7 @@ from orders.models import (
     OrderEvent,
     OrderStatus,
 )
+from orders.services import guarantee
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def done(customer, provider, service, area):
 
 @pytest.fixture
 def claim(done, customer):
-    return services.claim_guarantee(order=done, customer=customer, description="Floors sticky")
+    return guarantee.claim_guarantee(order=done, customer=customer, description="Floors sticky")
 
 
 def freeze(time_machine, at):
@@ -66,7 +66,7 @@ def tomorrow():
 @pytest.mark.requirement("R-ORD-7")
 def test_a_claim_on_the_last_moment_of_the_window_is_accepted(done, customer, time_machine):
     freeze(time_machine, done.completed_at + timedelta(days=3))
-    claim = services.claim_guarantee(order=done, customer=customer, description=" Dusty ")
+    claim = guarantee.claim_guarantee(order=done, customer=customer, description=" Dusty ")
     assert (claim.order, claim.customer, claim.description, claim.status) == (
         done,
         customer,
@@ -79,24 +79,24 @@ def test_a_claim_on_the_last_moment_of_the_window_is_accepted(done, customer, ti
 @pytest.mark.requirement("R-ORD-7")
 def test_a_claim_after_the_window_is_refused(done, customer, time_machine):
     freeze(time_machine, done.completed_at + timedelta(days=3, seconds=1))
-    with pytest.raises(services.ClaimError) as error:
-        services.claim_guarantee(order=done, customer=customer, description="Dusty")
+    with pytest.raises(guarantee.ClaimError) as error:
+        guarantee.claim_guarantee(order=done, customer=customer, description="Dusty")
     assert error.value.message == "The guarantee can be claimed within 3 days of the job."
     assert (GuaranteeClaim.objects.count(), OrderEvent.objects.count()) == (0, 0)
 
 
 @pytest.mark.requirement("R-ORD-7")
 def test_the_guarantee_is_claimed_once(claim, done, customer):
-    with pytest.raises(services.ClaimError) as error:
-        services.claim_guarantee(order=done, customer=customer, description="Again")
+    with pytest.raises(guarantee.ClaimError) as error:
+        guarantee.claim_guarantee(order=done, customer=customer, description="Again")
     assert error.value.message == "You have already claimed the guarantee for this order."
     assert GuaranteeClaim.objects.get() == claim
 
 
 @pytest.mark.requirement("R-ORD-7")
 def test_only_the_orders_customer_may_claim(done, other_customer, client):
-    with pytest.raises(services.ClaimError):
-        services.claim_guarantee(order=done, customer=other_customer, description="Bad")
+    with pytest.raises(guarantee.ClaimError):
+        guarantee.claim_guarantee(order=done, customer=other_customer, description="Bad")
     client.force_login(other_customer)
     url = reverse("orders:claim", args=[done.pk])
     assert client.get(url).status_code == 404
@@ -110,8 +110,8 @@ def test_only_the_orders_customer_may_claim(done, other_customer, client):
 )
 def test_only_a_completed_job_can_be_claimed(customer, provider, status):
     order = OrderFactory(customer=customer, provider=provider, status=status)
-    with pytest.raises(services.ClaimError) as error:
-        services.claim_guarantee(order=order, customer=customer, description="Bad")
+    with pytest.raises(guarantee.ClaimError) as error:
+        guarantee.claim_guarantee(order=order, customer=customer, description="Bad")
     assert error.value.message == "The guarantee can be claimed only for a completed job."
     assert GuaranteeClaim.objects.count() == 0
 
@@ -152,7 +152,7 @@ def test_redo_creates_a_free_order_that_matching_keeps_from_the_previous_provide
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.decide_claim(
+        guarantee.decide_claim(
             claim=claim,
             actor=operator,
             decision="redo",
@@ -200,7 +200,7 @@ def test_a_redo_with_only_the_previous_provider_finds_nobody(
     claim, operator, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.decide_claim(
+        guarantee.decide_claim(
             claim=claim, actor=operator, decision="redo", day=tomorrow(), start=time(10)
         )
     redo = Order.objects.get(pk=GuaranteeClaim.objects.get().redo_order_id)
@@ -216,7 +216,7 @@ def test_compensation_credits_the_customers_balance(
         customer=customer, amount=Decimal("-100000"), currency="IRR", reason="Late fee"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.decide_claim(
+        guarantee.decide_claim(
             claim=claim, actor=operator, decision="compensate", amount=Decimal("500000")
         )
     claim.refresh_from_db()
@@ -229,7 +229,7 @@ def test_compensation_credits_the_customers_balance(
         operator,
         "Guarantee compensation",
     )
-    assert services.customer_balance(customer=customer) == Decimal("400000")
+    assert guarantee.customer_balance(customer=customer) == Decimal("400000")
     assert [m["text"] for m in sms_outbox] == [
         f"Order #{done.pk}: 500,000 IRR has been credited to your balance."
     ]
@@ -247,8 +247,8 @@ def test_compensation_credits_the_customers_balance(
 def test_compensation_must_be_positive_and_at_most_the_price(
     claim, operator, amount, message, sms_outbox
 ):
-    with pytest.raises(services.ClaimError) as error:
-        services.decide_claim(claim=claim, actor=operator, decision="compensate", amount=amount)
+    with pytest.raises(guarantee.ClaimError) as error:
+        guarantee.decide_claim(claim=claim, actor=operator, decision="compensate", amount=amount)
     assert error.value.message == message
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.OPEN
@@ -260,12 +260,12 @@ def test_compensation_must_be_positive_and_at_most_the_price(
 def test_reject_needs_a_note_which_the_customer_is_told(
     claim, done, customer, operator, sms_outbox, django_capture_on_commit_callbacks
 ):
-    with pytest.raises(services.ClaimError):
-        services.decide_claim(claim=claim, actor=operator, decision="reject", note=" ")
+    with pytest.raises(guarantee.ClaimError):
+        guarantee.decide_claim(claim=claim, actor=operator, decision="reject", note=" ")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.OPEN
     with django_capture_on_commit_callbacks(execute=True):
-        services.decide_claim(
+        guarantee.decide_claim(
             claim=claim, actor=operator, decision="reject", note="Photos show a clean floor."
         )
     claim.refresh_from_db()
@@ -280,11 +280,11 @@ def test_reject_needs_a_note_which_the_customer_is_told(
 
 @pytest.mark.requirement("R-ORD-7")
 def test_a_claim_is_decided_once_and_only_by_staff(claim, customer, operator):
-    with pytest.raises(services.ClaimError):
-        services.decide_claim(claim=claim, actor=customer, decision="reject", note="No")
-    services.decide_claim(claim=claim, actor=operator, decision="reject", note="No")
-    with pytest.raises(services.ClaimError) as error:
-        services.decide_claim(
+    with pytest.raises(guarantee.ClaimError):
+        guarantee.decide_claim(claim=claim, actor=customer, decision="reject", note="No")
+    guarantee.decide_claim(claim=claim, actor=operator, decision="reject", note="No")
+    with pytest.raises(guarantee.ClaimError) as error:
+        guarantee.decide_claim(
             claim=claim, actor=operator, decision="compensate", amount=Decimal("1000")
         )
     assert error.value.message == "This claim has already been decided."
@@ -300,7 +300,7 @@ def test_the_decision_is_sent_in_the_customers_language(
     customer.preferred_language = "ru"
     customer.save(update_fields=["preferred_language"])
     with django_capture_on_commit_callbacks(execute=True):
-        services.decide_claim(
+        guarantee.decide_claim(
             claim=claim, actor=operator, decision="compensate", amount=Decimal("500000")
         )
     assert sms_outbox[0]["to"] == str(customer.phone)
@@ -327,7 +327,7 @@ def test_the_operator_compensates_from_the_admin_with_an_amount(claim, customer,
     )
     claim.refresh_from_db()
     assert (claim.status, claim.amount) == (ClaimStatus.COMPENSATED, Decimal("250000"))
-    assert services.customer_balance(customer=customer) == Decimal("250000")
+    assert guarantee.customer_balance(customer=customer) == Decimal("250000")
 
 
 def test_balance_entries_are_read_only_in_the_admin(customer, operator, client):
@@ -350,8 +350,8 @@ def test_open_claims_are_listed_first_in_the_admin(claim, operator, client, cust
         status=OrderStatus.COMPLETED,
         completed_at=timezone.now(),
     )
-    decided = services.claim_guarantee(order=older, customer=customer, description="x")
-    services.decide_claim(claim=decided, actor=operator, decision="reject", note="No")
+    decided = guarantee.claim_guarantee(order=older, customer=customer, description="x")
+    guarantee.decide_claim(claim=decided, actor=operator, decision="reject", note="No")
     client.force_login(operator)
     response = client.get(reverse("admin:orders_guaranteeclaim_changelist"))
     assert [c.pk for c in response.context["cl"].result_list] == [claim.pk, decided.pk]

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.services import common, lifecycle
 from providers.models import ProviderStatus
 from tests.factories import OrderFactory, ProviderFactory
 
@@ -21,13 +21,13 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.requirement("R-ORD-3", "R-SEC-2")
 def test_every_transition_is_recorded_with_who_when_and_why(customer, provider):
     order = OrderFactory(customer=customer, status=OrderStatus.REQUESTED)
-    services.mark_offered(order=order, reason="Offered to a provider")
-    services.confirm_order(order=order, provider=provider, actor=provider.user)
+    lifecycle.mark_offered(order=order, reason="Offered to a provider")
+    lifecycle.confirm_order(order=order, provider=provider, actor=provider.user)
     sign_both(order)
     with time_machine.travel(order.starts_at):  # on site
         check_in(order)  # R-ORD-6: on arrival, before the start
-        services.start_job(order=order, provider=provider)
-        services.complete_job(order=order, provider=provider, summary=REPORT)
+        lifecycle.start_job(order=order, provider=provider)
+        lifecycle.complete_job(order=order, provider=provider, summary=REPORT)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert order.completed_at is not None
@@ -60,12 +60,12 @@ def test_every_transition_is_recorded_with_who_when_and_why(customer, provider):
 def test_forbidden_transitions_are_refused_and_change_nothing(provider, status, action):
     order = OrderFactory(status=status, provider=provider)
     calls = {
-        "complete": lambda: services.complete_job(order=order, provider=provider),
-        "start": lambda: services.start_job(order=order, provider=provider),
-        "cancel": lambda: services.cancel_order(order=order, actor=None, reason="changed mind"),
-        "offer": lambda: services.mark_offered(order=order, reason="x"),
+        "complete": lambda: lifecycle.complete_job(order=order, provider=provider),
+        "start": lambda: lifecycle.start_job(order=order, provider=provider),
+        "cancel": lambda: lifecycle.cancel_order(order=order, actor=None, reason="changed mind"),
+        "offer": lambda: lifecycle.mark_offered(order=order, reason="x"),
     }
-    with pytest.raises(services.OrderError):
+    with pytest.raises(common.OrderError):
         calls[action]()
     order.refresh_from_db()
     assert order.status == status
@@ -80,9 +80,9 @@ def test_a_provider_is_never_confirmed_for_two_overlapping_jobs(provider):
         starts_at=first.starts_at + timedelta(hours=1),
         ends_at=first.ends_at + timedelta(hours=1),
     )
-    services.confirm_order(order=first, provider=provider, actor=provider.user)
-    with pytest.raises(services.DoubleBookingError):
-        services.confirm_order(order=overlapping, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=first, provider=provider, actor=provider.user)
+    with pytest.raises(common.DoubleBookingError):
+        lifecycle.confirm_order(order=overlapping, provider=provider, actor=provider.user)
     overlapping.refresh_from_db()
     assert overlapping.status == OrderStatus.OFFERED
     assert overlapping.provider is None
@@ -92,7 +92,7 @@ def test_a_provider_is_never_confirmed_for_two_overlapping_jobs(provider):
 def test_the_travel_buffer_separates_a_providers_jobs(provider, settings):
     settings.TRAVEL_BUFFER_MINUTES = 30
     first = OrderFactory(status=OrderStatus.OFFERED)
-    services.confirm_order(order=first, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=first, provider=provider, actor=provider.user)
     first.refresh_from_db()
     assert first.blocked_until == first.ends_at + timedelta(minutes=30)
     too_soon = OrderFactory(
@@ -100,14 +100,14 @@ def test_the_travel_buffer_separates_a_providers_jobs(provider, settings):
         starts_at=first.ends_at + timedelta(minutes=15),
         ends_at=first.ends_at + timedelta(hours=2),
     )
-    with pytest.raises(services.DoubleBookingError):
-        services.confirm_order(order=too_soon, provider=provider, actor=provider.user)
+    with pytest.raises(common.DoubleBookingError):
+        lifecycle.confirm_order(order=too_soon, provider=provider, actor=provider.user)
     after_travel = OrderFactory(
         status=OrderStatus.OFFERED,
         starts_at=first.blocked_until,
         ends_at=first.blocked_until + timedelta(hours=2),
     )
-    services.confirm_order(order=after_travel, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=after_travel, provider=provider, actor=provider.user)
     assert Order.objects.filter(provider=provider, status=OrderStatus.CONFIRMED).count() == 2
 
 
@@ -193,7 +193,7 @@ def test_provider_cannot_start_someone_elses_job(client, provider, other_provide
 def test_cancellable_statuses_match_the_transition_table():
     for status in OrderStatus:
         order = Order(status=status)
-        allowed = OrderStatus.CANCELLED in services.ALLOWED_TRANSITIONS[status]
+        allowed = OrderStatus.CANCELLED in common.ALLOWED_TRANSITIONS[status]
         assert order.is_cancellable == allowed
 
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import services
 from orders.models import Channel, Order, OrderEvent, OrderStatus
+from orders.services import booking, common, lifecycle
 from orders.tasks import send_day_before_reminders_task
 from tests.factories import CustomerFactory, OrderFactory, local_datetime
 
@@ -27,8 +27,8 @@ def texts_to(outbox, user):
     return [sms["text"] for sms in outbox if sms["to"] == str(user.phone)]
 
 
-def booking(service, area):
-    return services.BookingRequest(
+def booking_request(service, area):
+    return booking.BookingRequest(
         service_type=service,
         area=area,
         address="12 Valiasr Street",
@@ -44,6 +44,12 @@ def _noon(time_machine):
     time_machine.move_to(
         timezone.make_aware(datetime.combine(timezone.localdate(), time(12))), tick=False
     )
+
+
+@pytest.fixture(autouse=True)
+def _someone_is_free(provider):
+    """A provider who can take the bookings made here (check_booking refuses a time when
+    nobody is free)."""
 
 
 @pytest.fixture
@@ -69,8 +75,10 @@ def test_a_booked_order_is_acknowledged_to_the_customer_once_with_its_details(
     customer.email = "sara@example.com"
     customer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        order = services.book_order(
-            customer=customer, request=booking(service, area), channel=channel
+        order = booking.book_order(
+            customer=customer,
+            booking=booking.check_booking(booking_request(service, area)),
+            channel=channel,
         )
     when = timezone.localtime(order.starts_at).strftime("%Y-%m-%d 10:00")
     received = [text for text in texts_to(sms_outbox, customer) if "received" in text]
@@ -93,7 +101,9 @@ def test_nothing_is_sent_when_the_booking_is_rolled_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.book_order(customer=customer, request=booking(service, area))
+        booking.book_order(
+            customer=customer, booking=booking.check_booking(booking_request(service, area))
+        )
         raise RuntimeError("rolled back")
     assert callbacks == []
     assert sms_outbox == []
@@ -107,7 +117,9 @@ def test_the_order_received_message_is_in_the_customers_language(
 ):
     customer = CustomerFactory(preferred_language="fa")
     with django_capture_on_commit_callbacks(execute=True):
-        order = services.book_order(customer=customer, request=booking(service, area))
+        order = booking.book_order(
+            customer=customer, booking=booking.check_booking(booking_request(service, area))
+        )
     (received,) = [text for text in texts_to(sms_outbox, customer) if "دریافت شد" in text]
     assert received.startswith(f"سفارش شماره {order.pk} دریافت شد: ")  # "order N received"
     assert "received" not in received
@@ -119,7 +131,7 @@ def test_the_provider_on_the_way_is_announced_once_to_the_customer(
 ):
     for _attempt in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            services.announce_departure(order=confirmed, provider=provider)
+            lifecycle.announce_departure(order=confirmed, provider=provider)
     events = OrderEvent.objects.filter(order=confirmed, reason="The provider is on the way")
     assert list(events.values_list("from_status", "to_status", "actor")) == [
         ("confirmed", "confirmed", provider.user.pk)
@@ -139,7 +151,7 @@ def test_the_on_the_way_message_is_in_the_customers_language(
     customer.preferred_language = "ru"
     customer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.announce_departure(order=confirmed, provider=provider)
+        lifecycle.announce_departure(order=confirmed, provider=provider)
     (text,) = texts_to(sms_outbox, customer)
     assert "on the way" not in text
     assert CYRILLIC.search(text)
@@ -151,15 +163,15 @@ def test_only_the_assigned_provider_may_announce_and_only_a_confirmed_job(
 ):
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(services.OrderError, match="not assigned to you"),
+        pytest.raises(common.OrderError, match="not assigned to you"),
     ):
-        services.announce_departure(order=confirmed, provider=other_provider)
+        lifecycle.announce_departure(order=confirmed, provider=other_provider)
     requested = OrderFactory(provider=provider, status=OrderStatus.REQUESTED)
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(services.OrderError, match="only to a confirmed job"),
+        pytest.raises(common.OrderError, match="only to a confirmed job"),
     ):
-        services.announce_departure(order=requested, provider=provider)
+        lifecycle.announce_departure(order=requested, provider=provider)
     assert OrderEvent.objects.filter(reason="The provider is on the way").count() == 0
     assert sms_outbox == []
 
@@ -214,11 +226,11 @@ def test_completing_a_job_invites_the_customer_to_rate_it_with_a_link_and_deadli
     customer.email = "sara@example.com"
     customer.save()
     check_in(confirmed)
-    services.start_job(order=confirmed, provider=provider)
+    lifecycle.start_job(order=confirmed, provider=provider)
     done_at = timezone.make_aware(datetime.combine(timezone.localdate(), time(18, 5)))
     time_machine.move_to(done_at, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        services.complete_job(order=confirmed, provider=provider, summary=REPORT)
+        lifecycle.complete_job(order=confirmed, provider=provider, summary=REPORT)
     link = f"https://homeservices.example/reviews/orders/{confirmed.pk}/rate/"
     until = timezone.localtime(done_at + timedelta(hours=24)).strftime("%Y-%m-%d %H:%M")
     assert texts_to(sms_outbox, customer) == [
@@ -236,13 +248,13 @@ def test_nothing_is_sent_when_completing_is_rolled_back(
     confirmed, provider, sms_outbox, django_capture_on_commit_callbacks
 ):
     check_in(confirmed)
-    services.start_job(order=confirmed, provider=provider)
+    lifecycle.start_job(order=confirmed, provider=provider)
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.complete_job(order=confirmed, provider=provider, summary=REPORT)
+        lifecycle.complete_job(order=confirmed, provider=provider, summary=REPORT)
         raise RuntimeError("rolled back")
     assert sms_outbox == []
     confirmed.refresh_from_db()

@@ -15,8 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orders import recurring, services
-from orders.contracts import generate_contract, sign_contract
 from orders.models import (
     Channel,
     ContractParty,
@@ -29,6 +27,8 @@ from orders.models import (
     SeriesOccurrence,
     SeriesStatus,
 )
+from orders.services import common, lifecycle, recurring
+from orders.services.contracts import generate_contract, sign_contract
 from orders.tasks import create_recurring_orders_task
 from providers.models import TimeOff
 from tests.factories import (
@@ -373,7 +373,7 @@ def test_only_an_accepted_order_of_the_customer_can_repeat(
 
 
 def confirm(order, provider):
-    return services.confirm_order(order=order, provider=provider, actor=provider.user)
+    return lifecycle.confirm_order(order=order, provider=provider, actor=provider.user)
 
 
 @pytest.mark.requirement("R-ORD-4")
@@ -414,7 +414,7 @@ def test_occurrence_contract_is_signed_by_the_customer_under_the_standing_agreem
 ):
     series = start_weekly(first_order, agreement=True)
     order = occurrence_orders(series)[0]
-    services.mark_offered(order=order, reason="test")
+    lifecycle.mark_offered(order=order, reason="test")
 
     with django_capture_on_commit_callbacks(execute=True):
         confirm(order, provider)
@@ -430,9 +430,9 @@ def test_occurrence_contract_is_signed_by_the_customer_under_the_standing_agreem
     assert customer_signature.text_sha256 == contract.text_sha256
     assert customer_signature.typed_name == "Sara Customer"
     assert not contract.signatures.filter(party=ContractParty.PROVIDER).exists()
-    with pytest.raises(services.OrderError):  # work waits for the provider's own signature
-        services.start_job(order=order, provider=provider)
-    with pytest.raises(services.OrderError):  # the customer cannot sign twice
+    with pytest.raises(common.OrderError):  # work waits for the provider's own signature
+        lifecycle.start_job(order=order, provider=provider)
+    with pytest.raises(common.OrderError):  # the customer cannot sign twice
         sign_contract(
             contract=contract,
             party=ContractParty.CUSTOMER,
@@ -447,7 +447,7 @@ def test_occurrence_contract_is_signed_by_the_customer_under_the_standing_agreem
 def test_without_a_standing_agreement_each_occurrence_is_signed_on_its_own(first_order, provider):
     series = start_weekly(first_order)
     order = occurrence_orders(series)[0]
-    services.mark_offered(order=order, reason="test")
+    lifecycle.mark_offered(order=order, reason="test")
     confirm(order, provider)
 
     contract = generate_contract(order=order)
@@ -691,7 +691,7 @@ def test_contract_page_shows_the_signature_under_the_standing_agreement(
 ):
     series = start_weekly(first_order, agreement=True)
     order = occurrence_orders(series)[0]
-    services.mark_offered(order=order, reason="test")
+    lifecycle.mark_offered(order=order, reason="test")
     confirm(order, provider)
 
     page = customer_client.get(reverse("orders:contract", args=[order.pk]))

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.selectors import candidates_for
-from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.pricing import quote_for
 from orders.scheduling import (
@@ -21,6 +20,7 @@ from orders.scheduling import (
     is_free,
     schedule_problem,
 )
+from orders.services import common, lifecycle
 from providers.models import TimeOff, WorkingHours
 from providers.services import suspend_provider
 from tests.factories import (
@@ -511,22 +511,22 @@ def offered(service, area, starts_at, ends_at):
     [
         (
             lambda p: job(p, at(WEDNESDAY, 12, 30), at(WEDNESDAY, 19, 30)),
-            services.ScheduleLimitError,
+            common.ScheduleLimitError,
             "This job would take the provider over 8 working hours that day.",
         ),
         (
             lambda p: _weekly_load(p, 43),
-            services.ScheduleLimitError,
+            common.ScheduleLimitError,
             "This job would take the provider over 44 working hours that week.",
         ),
         (
             _time_off,
-            services.ScheduleLimitError,
+            common.ScheduleLimitError,
             "This provider is on time off that day.",
         ),
         (
             lambda p: job(p, at(WEDNESDAY, 8), at(WEDNESDAY, 9, 45)),
-            services.DoubleBookingError,
+            common.DoubleBookingError,
             "This provider is already booked at that time.",
         ),
     ],
@@ -540,7 +540,7 @@ def test_confirm_refuses_a_provider_over_the_limits_and_changes_nothing(
     order = offered(service, area, at(WEDNESDAY, 10), at(WEDNESDAY, 12))
     events_before = OrderEvent.objects.count()
     with pytest.raises(error) as refused:
-        services.confirm_order(order=order, provider=provider, actor=provider.user)
+        lifecycle.confirm_order(order=order, provider=provider, actor=provider.user)
     assert refused.value.messages == [message]
     order.refresh_from_db()
     assert (order.status, order.provider, order.blocked_until) == (OrderStatus.OFFERED, None, None)
@@ -552,7 +552,7 @@ def test_confirm_accepts_a_job_exactly_at_the_limits(service, area):
     provider = ProviderFactory()
     job(provider, at(WEDNESDAY, 12, 30), at(WEDNESDAY, 18, 30))  # 6 h, 30 min after the job
     order = offered(service, area, at(WEDNESDAY, 10), at(WEDNESDAY, 12))
-    services.confirm_order(order=order, provider=provider, actor=provider.user)
+    lifecycle.confirm_order(order=order, provider=provider, actor=provider.user)
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED
     assert order.blocked_until == at(WEDNESDAY, 12, 30)

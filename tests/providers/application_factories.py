@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from accounts.sms import LocmemSmsBackend
+from core.sms import LocmemSmsBackend
 from providers.models import Provider, ProviderEvent, ProviderStatus
 from providers.models.core import VETTED_STATUSES
 from tests.factories import ProviderFactory

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.crypto import decrypt_bytes, keyed_hash
 from accounts.models import Role, User
+from core.crypto import decrypt_bytes, keyed_hash
 from providers.models import (
     Interview,
     Provider,

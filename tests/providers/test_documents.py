@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts import crypto
 from accounts.groups import sync_staff_groups
 from accounts.models import Role, StaffGroup
 from config.celery import app as celery_app
+from core import crypto
 from providers.admin import VettingDocumentInline
 from providers.checks import private_media_is_not_served
 from providers.models import (

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.crypto import keyed_hash
 from accounts.models import StaffGroup
-from providers.admin.actions import BLOCKER_HTML
+from core.admin.actions import BLOCKER_HTML
+from core.crypto import keyed_hash
 from providers.admin.core import InterviewerFilter
 from providers.models import (
     Enrollment,

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Role, StaffGroup
 from config.celery import app as celery_app
-from orders import services as order_services
 from orders.models import OrderStatus
+from orders.services import common as order_common
+from orders.services import lifecycle as order_lifecycle
 from providers.models import ProviderStatus
 from reviews import services
 from reviews.models import FeedbackCallStatus, ProviderFeedbackCall, Rating
@@ -185,7 +186,7 @@ def test_completing_a_job_lists_the_call_through_the_signal_and_the_task(
     ratings = complete(provider, 9, rated=4)
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
+        order_lifecycle.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert len(callbacks) >= 1
     call = ProviderFeedbackCall.objects.get()
     assert (call.provider, call.milestone) == (provider, 10)
@@ -193,7 +194,7 @@ def test_completing_a_job_lists_the_call_through_the_signal_and_the_task(
     # The eleventh completion lists nothing more.
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
+        order_lifecycle.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert ProviderFeedbackCall.objects.count() == 1
 
 
@@ -202,9 +203,9 @@ def test_a_refused_completion_enqueues_nothing(provider, django_capture_on_commi
     order = OrderFactory(provider=provider, status=OrderStatus.CONFIRMED)  # not started
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(order_services.OrderError),
+        pytest.raises(order_common.OrderError),
     ):
-        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
+        order_lifecycle.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
     assert callbacks == []
     assert ProviderFeedbackCall.objects.count() == 0
 
@@ -213,7 +214,7 @@ def test_the_enqueue_waits_for_the_commit(provider, django_capture_on_commit_cal
     complete(provider, 9)
     order = OrderFactory(provider=provider, status=OrderStatus.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order_services.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
+        order_lifecycle.complete_job(order=order, provider=provider, summary="Cleaned as booked.")
         assert ProviderFeedbackCall.objects.count() == 0
     assert ProviderFeedbackCall.objects.count() == 0  # nothing ran inside the transaction
     for callback in callbacks:

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.crypto import keyed_hash
 from accounts.models import Role, User
+from core.crypto import keyed_hash
 from orders.models import PriceBook, PriceRule, ServiceCategory, ServiceOption, ServiceType
-from orders.pricebook import copy_price_book, publish_price_book
+from orders.services.pricebook import copy_price_book, publish_price_book
 from providers.models import (
     CommitmentText,
     Course,

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from accounts.crypto import decrypt_bytes, rotate_bytes
+from core.crypto import decrypt_bytes, rotate_bytes
 from providers.models import Provider, VettingDocument
 
 

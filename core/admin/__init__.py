@@ -1,0 +1,26 @@
+"""Admin pieces every app uses: actions that ask for a reason, read-only records and timelines."""
+
+from .actions import ReasonForm, action_with_form, action_with_reason, refusal_message
+from .readonly import (
+    AccessLogAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyMixin,
+    ReadOnlyStackedInline,
+    ReadOnlyTabularInline,
+    StatusEventAdmin,
+    StatusEventInline,
+)
+
+__all__ = [
+    "AccessLogAdmin",
+    "ReadOnlyAdmin",
+    "ReadOnlyMixin",
+    "ReadOnlyStackedInline",
+    "ReadOnlyTabularInline",
+    "ReasonForm",
+    "StatusEventAdmin",
+    "StatusEventInline",
+    "action_with_form",
+    "action_with_reason",
+    "refusal_message",
+]

@@ -1,0 +1,111 @@
+"""Guarantee claims (R-ORD-7) and the customers' balances (R-SUP-7) in the admin: open claims
+first, decided by actions that go through `guarantee.decide_claim` (redo, compensate, reject)."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
+from django.db.models import Case, When
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import ReadOnlyAdmin, action_with_form
+
+from ..models import BalanceEntry, ClaimStatus, GuaranteeClaim
+from ..services import guarantee
+
+
+class RedoForm(forms.Form):
+    day = forms.DateField(label=_("Date of the new visit"), widget=AdminDateWidget)
+    start = forms.TimeField(label=_("Start time"), widget=AdminTimeWidget)
+    note = forms.CharField(
+        label=_("Note to the customer"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CompensateForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Credit to the customer's balance"), max_digits=14, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Note to the customer"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RejectClaimForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why is the claim not accepted?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _decide(decision):
+    return lambda claim, *, actor, **data: guarantee.decide_claim(
+        claim=claim, actor=actor, decision=decision, **data
+    )
+
+
+@admin.register(GuaranteeClaim)
+class GuaranteeClaimAdmin(admin.ModelAdmin):
+    list_display = ("id", "order", "customer", "status", "created_at", "decided_by", "amount")
+    list_filter = ("status",)
+    search_fields = ("customer__phone", "customer__full_name", "order__id")
+    list_select_related = ("order", "customer", "decided_by")
+    # Decisions go through decide_claim, which credits, creates the redo order and notifies.
+    readonly_fields = (
+        "order",
+        "customer",
+        "description",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "redo_order",
+        "amount",
+    )
+    actions = [
+        action_with_form(
+            name="redo",
+            description=_("Redo the work at no charge"),
+            service=_decide(guarantee.ClaimDecision.REDO),
+            form_class=RedoForm,
+        ),
+        action_with_form(
+            name="compensate",
+            description=_("Compensate on the customer's balance"),
+            service=_decide(guarantee.ClaimDecision.COMPENSATE),
+            form_class=CompensateForm,
+        ),
+        action_with_form(
+            name="reject",
+            description=_("Do not accept the claim"),
+            service=_decide(guarantee.ClaimDecision.REJECT),
+            form_class=RejectClaimForm,
+        ),
+    ]
+
+    def get_ordering(self, request):
+        # Open claims first, then the newest.
+        return (Case(When(status=ClaimStatus.OPEN, then=0), default=1).asc(), "-created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BalanceEntry)
+class BalanceEntryAdmin(ReadOnlyAdmin):
+    """Read-only: entries are appended by the services (fees, compensation), never edited."""
+
+    list_display = ("created_at", "customer", "amount", "currency", "reason", "order", "created_by")
+    list_filter = ("reason", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("customer__phone", "customer__full_name")
+    list_select_related = ("customer", "order", "created_by")

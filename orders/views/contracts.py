@@ -1,0 +1,150 @@
+"""Contract pages (R-ORD-4): read and sign, download as PDF, verify publicly."""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.signing import text_sha256
+
+from ..forms.contracts import ContractSignForm
+from ..models import Contract, ContractParty, Order, OrderStatus
+from ..services import contracts
+
+FONT = "vendor/vazirmatn/Vazirmatn-Variable.woff2"
+
+
+def _order_for_party(request, pk, *, staff_too=False) -> Order:
+    """The order if the user is its customer or assigned provider (or staff); else 404."""
+    order = get_object_or_404(
+        Order.objects.select_related("customer", "provider__user", "service_type", "area"), pk=pk
+    )
+    if contracts.party_of(order, request.user) is None and not (
+        staff_too and request.user.is_staff
+    ):
+        raise Http404
+    return order
+
+
+def _contract_of(order: Order) -> Contract | None:
+    contract = Contract.objects.filter(order=order).first()
+    if contract is None and order.status == OrderStatus.CONFIRMED and order.provider_id:
+        contract = contracts.generate_contract(order=order)  # confirmed before contracts existed
+    return contract
+
+
+@login_required
+def contract_page(request, pk):
+    order = _order_for_party(request, pk)
+    party = contracts.party_of(order, request.user)
+    contract = _contract_of(order)
+    signatures = list(contract.signatures.select_related("signer")) if contract else []
+    can_sign = (
+        contract is not None
+        and order.status != OrderStatus.CANCELLED
+        and party not in {signature.party for signature in signatures}
+    )
+    form = None
+    if can_sign:
+        form = ContractSignForm(request.POST or None, initial={"text_sha256": contract.text_sha256})
+        if request.method == "POST" and form.is_valid():
+            try:
+                contracts.sign_contract(
+                    contract=contract,
+                    party=party,
+                    user=request.user,
+                    typed_name=form.cleaned_data["typed_name"],
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    shown_sha256=form.cleaned_data["text_sha256"],
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for name, errors in error.error_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Thank you. You have signed the contract."))
+                return redirect("orders:contract", pk=order.pk)
+    elif request.method == "POST":
+        return redirect("orders:contract", pk=order.pk)
+    if party == ContractParty.CUSTOMER:
+        back_url = reverse("orders:detail", args=[order.pk])
+    else:
+        back_url = reverse("matching:dashboard")
+    return render(
+        request,
+        "orders/contract.html",
+        {
+            "order": order,
+            "contract": contract,
+            "signatures": signatures,
+            "party": party,
+            "form": form,
+            "back_url": back_url,
+        },
+    )
+
+
+def render_contract_pdf(contract: Contract, *, verify_url: str) -> bytes:
+    """The contract as a PDF (WeasyPrint), with the Vazirmatn font for Persian."""
+    from weasyprint import HTML  # heavy: import only when a PDF is asked for
+
+    font = finders.find(FONT)
+    with translation.override(contract.language):
+        html = render_to_string(
+            "orders/contract_pdf.html",
+            {
+                "contract": contract,
+                "order": contract.order,
+                "signatures": contract.signatures.all(),
+                "font_url": Path(font).as_uri() if font else "",
+                "verify_url": verify_url,
+                "rtl": contract.language == "fa",
+            },
+        )
+    return HTML(string=html).write_pdf()
+
+
+@login_required
+def contract_pdf(request, pk):
+    order = _order_for_party(request, pk, staff_too=True)
+    contract = get_object_or_404(Contract.objects.select_related("order"), order=order)
+    verify_url = request.build_absolute_uri(reverse("contract_verify", args=[contract.public_id]))
+    pdf = render_contract_pdf(contract, verify_url=verify_url)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="contract-{order.pk}.pdf"'
+    return response
+
+
+def contract_verify(request, public_id):
+    """Public: proves that the stored text is the one signed, without showing the text."""
+    contract = get_object_or_404(
+        Contract.objects.select_related("order__customer", "order__provider__user"),
+        public_id=public_id,
+    )
+    stored = text_sha256(contract.text)
+    signatures = [
+        {"signature": signature, "valid": signature.text_sha256 == stored}
+        for signature in contract.signatures.all()
+    ]
+    return render(
+        request,
+        "orders/contract_verify.html",
+        {
+            "contract": contract,
+            "order": contract.order,
+            "stored_sha256": stored,
+            "text_valid": stored == contract.text_sha256,
+            "signatures": signatures,
+        },
+    )
