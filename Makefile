@@ -38,10 +38,15 @@ run: demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Guard rails: style, the import contracts (layers, no cycles, each app's models its own),
+# types of core and the services, no model change without its migration, and code size.
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check_code_size.py
 
 test: install messages chromium
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py

@@ -38,11 +38,14 @@ class UserManager(BaseUserManager):
         return self.create_user(phone, password, **extra_fields)
 
 
+FULL_NAME_MAX = 150
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Everyone who signs in: customers, providers and operators. The phone number is the login."""
 
     phone = PhoneNumberField(_("phone number"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=FULL_NAME_MAX)
     email = models.EmailField(_("email address"), blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)

@@ -28,7 +28,7 @@ def _messages(value):
 
 def _from_django(exc: DjangoValidationError, renames: dict) -> dict:
     if hasattr(exc, "error_dict"):
-        errors = {}
+        errors: dict[str, list[str]] = {}
         for field, messages in exc.message_dict.items():
             key = NON_FIELD if field == NON_FIELD_ERRORS else renames.get(field, field)
             errors.setdefault(key, []).extend(messages)
@@ -55,7 +55,9 @@ def api_exception_handler(exc, context):
 
 
 class ErrorOut(serializers.Serializer):
-    errors = serializers.DictField(
+    # Documents the answer's "errors" key; never validated, so shadowing Serializer.errors
+    # is harmless here.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_('Messages by field; "non_field_errors" for the request as a whole.'),
     )

@@ -14,8 +14,9 @@ check-in, a claim): the timeline shows it as a note.
 """
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -35,7 +36,9 @@ class TransitionError(ValidationError):
 
 def status_label(model: type[models.Model], status: str) -> str:
     """The status's label in the active language, lower-cased for use inside a sentence."""
-    choices = dict(model._meta.get_field("status").flatchoices)
+    field = model._meta.get_field("status")
+    assert isinstance(field, models.Field)
+    choices = dict(field.flatchoices)
     return str(choices.get(status, status)).lower()
 
 
@@ -43,7 +46,7 @@ def transition(
     obj: M,
     to: str,
     *,
-    allowed: Mapping[str, Collection[str]],
+    allowed: Mapping[Any, Collection[str]],
     event_model: type[StatusEvent],
     actor,
     reason: str,
@@ -60,7 +63,7 @@ def transition(
     """
     model = type(obj)
     with transaction.atomic(savepoint=False):
-        locked = model._default_manager.select_for_update().get(pk=obj.pk)
+        locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
         current = locked.status
         if to not in allowed.get(current, ()):
             raise error(
@@ -99,3 +102,44 @@ def add_note(obj, *, event_model: type[StatusEvent], actor, reason: str, **event
         reason=reason,
         **event_fields,
     )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One state machine: its table of allowed changes, its event table, how a refused change
+    is worded and raised, and who is told of a change (by event id, after the commit). Its
+    app declares it once; `transition`, `add_note` and `begin` write through it."""
+
+    allowed: Mapping[Any, Collection[str]]
+    event_model: type[StatusEvent]
+    error: type[ValidationError] = TransitionError
+    refusal: Any = DEFAULT_REFUSAL
+    notify: Callable[[int], object] | None = None
+
+    def transition(
+        self, obj: M, to: str, *, actor, reason: str, notify: bool = True, **fields
+    ) -> M:
+        """`transition()` with this lifecycle's table; `event_fields` go to the event row."""
+        return transition(
+            obj,
+            to,
+            allowed=self.allowed,
+            event_model=self.event_model,
+            actor=actor,
+            reason=reason,
+            error=self.error,
+            refusal=self.refusal,
+            notify=self.notify if notify else None,
+            **fields,
+        )
+
+    def add_note(self, obj, *, actor, reason: str, **event_fields):
+        return add_note(
+            obj, event_model=self.event_model, actor=actor, reason=reason, **event_fields
+        )
+
+    def begin(self, obj, *, actor, reason: str, **event_fields):
+        """The first event of a new subject: from nothing to its initial status."""
+        return self.event_model.record(
+            obj, from_status="", to_status=obj.status, actor=actor, reason=reason, **event_fields
+        )

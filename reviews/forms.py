@@ -6,28 +6,17 @@ from .models import FeedbackCallOutcome, FeedbackCallStatus
 SCORES = [(n, str(n)) for n in range(1, 6)]
 
 
+def _score(label, help_text) -> forms.TypedChoiceField:
+    """A score from 1 to 5, as radio buttons."""
+    return forms.TypedChoiceField(
+        label=label, choices=SCORES, coerce=int, widget=forms.RadioSelect, help_text=help_text
+    )
+
+
 class RatingForm(forms.Form):
-    attitude = forms.TypedChoiceField(
-        label=_("Attitude"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=_("Was the provider polite and respectful?"),
-    )
-    result = forms.TypedChoiceField(
-        label=_("Result"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=_("How clean is your home now?"),
-    )
-    compliance = forms.TypedChoiceField(
-        label=_("Kept to the contract"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=_("On time, the agreed work, the agreed price?"),
-    )
+    attitude = _score(_("Attitude"), _("Was the provider polite and respectful?"))
+    result = _score(_("Result"), _("How clean is your home now?"))
+    compliance = _score(_("Kept to the contract"), _("On time, the agreed work, the agreed price?"))
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import user_reference
 from orders.models import Order
 from providers.models import Provider
 
@@ -19,12 +19,7 @@ class Rating(models.Model):
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("provider")
     )
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="ratings_given",
-        verbose_name=_("customer"),
-    )
+    customer = user_reference(_("customer"), related_name="ratings_given")
     attitude = models.PositiveSmallIntegerField(_("attitude"), validators=SCORE_VALIDATORS)
     result = models.PositiveSmallIntegerField(_("result"), validators=SCORE_VALIDATORS)
     compliance = models.PositiveSmallIntegerField(
@@ -95,14 +90,7 @@ class ProviderFeedbackCall(models.Model):
     ratings = models.ManyToManyField(
         Rating, blank=True, related_name="feedback_calls", verbose_name=_("customers' ratings")
     )
-    called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("called by"),
-    )
+    called_by = user_reference(_("called by"), optional=True)
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=30, choices=FeedbackCallOutcome.choices, blank=True

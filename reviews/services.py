@@ -50,6 +50,7 @@ def rate_order(
     for score in (attitude, result, compliance):
         if score not in range(1, 6):
             raise RatingError(_("Each score is a whole number from 1 to 5."))
+    assert order.provider_id is not None  # a completed job has its provider (a constraint)
     try:
         with transaction.atomic():
             rating = Rating.objects.create(

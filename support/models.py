@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusEvent
+from core.models.fields import user_reference
 from orders.models import Order
 
 
@@ -25,25 +25,18 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("order"),
     )
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="tickets",
-        verbose_name=_("opened by"),
-    )
+    opened_by = user_reference(_("opened by"), related_name="tickets")
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
     status = models.CharField(
         _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.OPEN
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    assignee = user_reference(
+        _("assignee"),
         related_name="assigned_tickets",
-        verbose_name=_("assignee"),
-        limit_choices_to={"is_staff": True},
+        optional=True,
+        staff_only=True,
+        on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("opened"), auto_now_add=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)

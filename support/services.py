@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core import lifecycle
+from core.lifecycle import Lifecycle
 
 from .models import Ticket, TicketEvent
 from .models import TicketStatus as S
@@ -21,6 +21,11 @@ class TicketError(ValidationError):
     pass
 
 
+TICKET_LIFECYCLE = Lifecycle(
+    allowed=ALLOWED_TRANSITIONS, event_model=TicketEvent, error=TicketError, refusal=REFUSAL
+)
+
+
 @transaction.atomic
 def open_ticket(*, opened_by, subject: str, body: str, order=None) -> Ticket:
     if order is not None and order.customer_id != opened_by.pk and not opened_by.is_staff:
@@ -30,21 +35,10 @@ def open_ticket(*, opened_by, subject: str, body: str, order=None) -> Ticket:
     ticket = Ticket.objects.create(
         order=order, opened_by=opened_by, subject=subject.strip(), body=body.strip()
     )
-    TicketEvent.record(
-        ticket, from_status="", to_status=S.OPEN, actor=opened_by, reason=gettext_noop("Opened")
-    )
+    TICKET_LIFECYCLE.begin(ticket, actor=opened_by, reason=gettext_noop("Opened"))
     return ticket
 
 
 @transaction.atomic
 def change_ticket_status(*, ticket: Ticket, to: str, actor, reason: str = "") -> Ticket:
-    return lifecycle.transition(
-        ticket,
-        to,
-        allowed=ALLOWED_TRANSITIONS,
-        event_model=TicketEvent,
-        actor=actor,
-        reason=reason.strip(),
-        error=TicketError,
-        refusal=REFUSAL,
-    )
+    return TICKET_LIFECYCLE.transition(ticket, to, actor=actor, reason=reason.strip())

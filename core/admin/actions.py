@@ -4,6 +4,7 @@ with the form and the rows; the second (with `apply`) validates it and runs the 
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -43,8 +44,11 @@ def action_with_form(
     service,
     form_class=ReasonForm,
     form_gets_rows: bool = False,
+    subject: str | None = None,
 ):
-    """Build an admin action calling `service(obj, actor=user, **form.cleaned_data)` per row.
+    """Build an admin action calling `service(obj, actor=user, **form.cleaned_data)` per row,
+    or `service(<subject>=obj, actor=user, ...)` when the service takes the row by keyword
+    (`subject="order"` for `cancel_order(*, order, actor, reason)`).
 
     With `form_gets_rows` the form is built as `form_class(data, objects=queryset)` (e.g. one
     score field per row). A service returning False skips its row; a row whose service raises
@@ -52,6 +56,9 @@ def action_with_form(
     unchanged. Only users who may change the rows get the action (support staff view orders
     only).
     """
+
+    def call(obj, **data):
+        return service(**{subject: obj}, **data) if subject else service(obj, **data)
 
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
@@ -61,7 +68,7 @@ def action_with_form(
             done = 0
             for obj in queryset:
                 try:
-                    if service(obj, actor=request.user, **form.cleaned_data) is False:
+                    if call(obj, actor=request.user, **form.cleaned_data) is False:
                         continue
                     done += 1
                 except ValidationError as error:
@@ -81,7 +88,7 @@ def action_with_form(
                 "form": form,
                 "action": name,
                 "opts": modeladmin.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
 
@@ -89,6 +96,7 @@ def action_with_form(
     return action
 
 
-def action_with_reason(*, name: str, description, service):
-    """The common case: ask for a reason, then call `service(obj, actor=..., reason=...)`."""
-    return action_with_form(name=name, description=description, service=service)
+def action_with_reason(*, name: str, description, service, subject: str | None = None):
+    """The common case: ask for a reason, then call `service(obj, actor=..., reason=...)`
+    (or `service(<subject>=obj, ...)`)."""
+    return action_with_form(name=name, description=description, service=service, subject=subject)

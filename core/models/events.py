@@ -13,10 +13,11 @@ timeline (a check-in, a claim), not a change. Reasons written by the platform ar
 message ids (`gettext_noop`), translated when shown (`reason_text`).
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .fields import user_reference
 
 
 class EventStatusField(models.CharField):
@@ -40,13 +41,9 @@ class StatusEvent(models.Model):
 
     from_status = EventStatusField(_("from"), max_length=20, blank=True)
     to_status = EventStatusField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
+    actor = user_reference(
+        _("by"),
+        optional=True,
         help_text=_("Empty when the platform acted on its own."),
     )
     reason = models.TextField(_("reason"), blank=True)

@@ -39,13 +39,17 @@ class VersionedText(models.Model):
         return f"{self.title}\n\n{self.body}"
 
 
+TYPED_NAME_MAX = 150
+USER_AGENT_MAX = 300
+
+
 class Signature(models.Model):
     """One person's electronic signature of an exact text. Written once, never changed."""
 
-    typed_name = models.CharField(_("typed name"), max_length=150)
+    typed_name = models.CharField(_("typed name"), max_length=TYPED_NAME_MAX)
     signed_at = models.DateTimeField(_("signed"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=USER_AGENT_MAX, blank=True)
     text_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64)
 
     class Meta:
@@ -61,10 +65,8 @@ class Signature(models.Model):
         """The columns every signature shares, cut to their sizes: the typed name with its
         spaces folded, now, the address and the browser."""
         return {
-            "typed_name": " ".join((typed_name or "").split())[
-                : cls._meta.get_field("typed_name").max_length
-            ],
+            "typed_name": " ".join((typed_name or "").split())[:TYPED_NAME_MAX],
             "signed_at": timezone.now(),
             "ip_address": ip_address or None,
-            "user_agent": (user_agent or "")[: cls._meta.get_field("user_agent").max_length],
+            "user_agent": (user_agent or "")[:USER_AGENT_MAX],
         }

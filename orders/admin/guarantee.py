@@ -1,6 +1,8 @@
 """Guarantee claims (R-ORD-7) and the customers' balances (R-SUP-7) in the admin: open claims
 first, decided by actions that go through `guarantee.decide_claim` (redo, compensate, reject)."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
@@ -13,41 +15,27 @@ from ..models import BalanceEntry, ClaimStatus, GuaranteeClaim
 from ..services import guarantee
 
 
+def _note(label, *, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class RedoForm(forms.Form):
     day = forms.DateField(label=_("Date of the new visit"), widget=AdminDateWidget)
     start = forms.TimeField(label=_("Start time"), widget=AdminTimeWidget)
-    note = forms.CharField(
-        label=_("Note to the customer"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = _note(_("Note to the customer"))
 
 
 class CompensateForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Credit to the customer's balance"), max_digits=14, decimal_places=2
     )
-    note = forms.CharField(
-        label=_("Note to the customer"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = _note(_("Note to the customer"))
 
 
 class RejectClaimForm(forms.Form):
-    note = forms.CharField(
-        label=_("Why is the claim not accepted?"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-def _decide(decision):
-    return lambda claim, *, actor, **data: guarantee.decide_claim(
-        claim=claim, actor=actor, decision=decision, **data
-    )
+    note = _note(_("Why is the claim not accepted?"), required=True)
 
 
 @admin.register(GuaranteeClaim)
@@ -71,23 +59,21 @@ class GuaranteeClaimAdmin(admin.ModelAdmin):
     )
     actions = [
         action_with_form(
-            name="redo",
-            description=_("Redo the work at no charge"),
-            service=_decide(guarantee.ClaimDecision.REDO),
-            form_class=RedoForm,
-        ),
-        action_with_form(
-            name="compensate",
-            description=_("Compensate on the customer's balance"),
-            service=_decide(guarantee.ClaimDecision.COMPENSATE),
-            form_class=CompensateForm,
-        ),
-        action_with_form(
-            name="reject",
-            description=_("Do not accept the claim"),
-            service=_decide(guarantee.ClaimDecision.REJECT),
-            form_class=RejectClaimForm,
-        ),
+            name=decision,
+            description=description,
+            service=partial(guarantee.decide_claim, decision=decision),
+            form_class=form,
+            subject="claim",
+        )
+        for decision, description, form in [
+            (guarantee.ClaimDecision.REDO, _("Redo the work at no charge"), RedoForm),
+            (
+                guarantee.ClaimDecision.COMPENSATE,
+                _("Compensate on the customer's balance"),
+                CompensateForm,
+            ),
+            (guarantee.ClaimDecision.REJECT, _("Do not accept the claim"), RejectClaimForm),
+        ]
     ]
 
     def get_ordering(self, request):

@@ -2,6 +2,8 @@
 the person cared for (each read logged), check-in, report and timeline, and the actions that go
 through the services (look for a provider again, cancel, cancel without the late fee)."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -94,21 +96,16 @@ class OrderAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     actions = [
-        action_with_reason(
-            name="retry_matching",
-            description=_("Look for a provider again"),
-            service=lambda o, **kw: lifecycle.reopen_for_matching(order=o, **kw),
-        ),
-        action_with_reason(
-            name="cancel",
-            description=_("Cancel the selected orders"),
-            service=lambda o, **kw: lifecycle.cancel_order(order=o, **kw),
-        ),
-        action_with_reason(
-            name="cancel_waive_fee",
-            description=_("Cancel the selected orders without a late cancellation fee"),
-            service=lambda o, **kw: lifecycle.cancel_order(order=o, waive_fee=True, **kw),
-        ),
+        action_with_reason(name=name, description=description, service=service, subject="order")
+        for name, description, service in [
+            ("retry_matching", _("Look for a provider again"), lifecycle.reopen_for_matching),
+            ("cancel", _("Cancel the selected orders"), lifecycle.cancel_order),
+            (
+                "cancel_waive_fee",
+                _("Cancel the selected orders without a late cancellation fee"),
+                partial(lifecycle.cancel_order, waive_fee=True),
+            ),
+        ]
     ]
 
     @admin.display(description=_("price breakdown"))

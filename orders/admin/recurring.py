@@ -79,21 +79,12 @@ class RecurringSeriesAdmin(admin.ModelAdmin):
     )
     inlines = [SeriesAgreementInline, SeriesOccurrenceInline, SeriesEventInline]
     actions = [
-        action_with_reason(
-            name="pause_series",
-            description=_("Pause the selected series"),
-            service=lambda s, **kw: recurring.pause_series(series=s, **kw),
-        ),
-        action_with_reason(
-            name="resume_series",
-            description=_("Resume the selected series"),
-            service=lambda s, **kw: recurring.resume_series(series=s, **kw),
-        ),
-        action_with_reason(
-            name="end_series",
-            description=_("End the selected series"),
-            service=lambda s, **kw: recurring.end_series(series=s, **kw),
-        ),
+        action_with_reason(name=name, description=description, service=service, subject="series")
+        for name, description, service in [
+            ("pause_series", _("Pause the selected series"), recurring.pause_series),
+            ("resume_series", _("Resume the selected series"), recurring.resume_series),
+            ("end_series", _("End the selected series"), recurring.end_series),
+        ]
     ]
 
     @admin.display(description=_("weekday"), ordering="weekday")

@@ -17,6 +17,7 @@ from core.models import AccessLog
 from .core import Order
 
 MAX_AGE = 130
+LANGUAGE_MAX = 100
 
 
 class Mobility(models.TextChoices):
@@ -54,7 +55,7 @@ class CareRecipient(models.Model):
     # Condition codes (Condition), comma-separated, encrypted like the free text beside them.
     condition_codes = EncryptedTextField(_("conditions"), blank=True)
     other_conditions = EncryptedTextField(_("other conditions"), blank=True)
-    language = models.CharField(_("language spoken"), max_length=100)
+    language = models.CharField(_("language spoken"), max_length=LANGUAGE_MAX)
     special_needs = EncryptedTextField(_("special needs"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

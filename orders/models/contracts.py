@@ -2,11 +2,11 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, VersionedText
+from core.models.fields import user_reference
 
 from .core import Order
 
@@ -67,12 +67,7 @@ class ContractSignature(Signature):
         Contract, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("contract")
     )
     party = models.CharField(_("party"), max_length=10, choices=ContractParty.choices)
-    signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("signer"),
-    )
+    signer = user_reference(_("signer"))
     # Set when the customer's signature was recorded under the standing agreement of a
     # recurring series (orders/services/recurring.py) instead of typed on this contract.
     standing_agreement = models.ForeignKey(

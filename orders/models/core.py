@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusEvent
+from core.models.fields import user_reference
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceType
@@ -54,12 +55,7 @@ class OrderQuerySet(models.QuerySet):
 
 
 class Order(models.Model):
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="orders",
-        verbose_name=_("customer"),
-    )
+    customer = user_reference(_("customer"), related_name="orders")
     service_type = models.ForeignKey(
         ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service")
     )
@@ -106,14 +102,7 @@ class Order(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders_taken",
-        verbose_name=_("taken by operator"),
-    )
+    taken_by = user_reference(_("taken by operator"), related_name="orders_taken", optional=True)
     # The provider's time is held until here: the job's end plus the travel buffer in force
     # when the order was confirmed (R-ORD-5).
     blocked_until = models.DateTimeField(_("provider busy until"), null=True, blank=True)
@@ -228,6 +217,20 @@ class Order(models.Model):
     def duration(self):
         return self.ends_at - self.starts_at
 
+    def job_details(self) -> dict:
+        """What the job is, to book it again (a guarantee redo, a recurring series): who, what,
+        where, how much of it, and the personal requests."""
+        return {
+            "customer": self.customer,
+            "service_type": self.service_type,
+            "area": self.area,
+            "address": self.address,
+            "home_area_sqm": self.home_area_sqm,
+            "hours": self.hours,
+            "difficulty": self.difficulty,
+            "notes": self.notes,
+        }
+
     @property
     def price_breakdown(self):
         """The frozen price lines as PriceLine objects (labels translated)."""
@@ -276,11 +279,10 @@ class IdempotencyKey(models.Model):
 class SavedAddress(models.Model):
     """An address a customer booked at before, offered again on the next booking."""
 
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+    customer = user_reference(
+        _("customer"),
         related_name="saved_addresses",
-        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
     )
     label = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. Home"))
     address = models.CharField(_("address"), max_length=300)

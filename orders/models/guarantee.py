@@ -1,9 +1,10 @@
 """The guarantee (R-ORD-7): claims and the customer balance they may credit."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.models.fields import user_reference
 
 from .core import Order
 
@@ -21,25 +22,13 @@ class GuaranteeClaim(models.Model):
     order = models.OneToOneField(
         Order, on_delete=models.PROTECT, related_name="guarantee_claim", verbose_name=_("order")
     )
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="guarantee_claims",
-        verbose_name=_("customer"),
-    )
+    customer = user_reference(_("customer"), related_name="guarantee_claims")
     description = models.TextField(_("what was wrong"))
     status = models.CharField(
         _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
     )
     created_at = models.DateTimeField(_("claimed"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_reference(_("decided by"), optional=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     redo_order = models.OneToOneField(
@@ -75,12 +64,7 @@ class BalanceEntry(models.Model):
     """A line in a customer's balance: credits (positive) and charges (negative).
     Append-only; the balance is their sum."""
 
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="balance_entries",
-        verbose_name=_("customer"),
-    )
+    customer = user_reference(_("customer"), related_name="balance_entries")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=300)
@@ -92,14 +76,7 @@ class BalanceEntry(models.Model):
         related_name="balance_entries",
         verbose_name=_("order"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    created_by = user_reference(_("by"), optional=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -11,12 +11,12 @@ each occurrence's contract.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, StatusEvent
+from core.models.fields import user_reference
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceOption, ServiceType
@@ -29,7 +29,7 @@ class SeriesInterval(models.TextChoices):
     FORTNIGHTLY = "fortnightly", _("Every two weeks")
 
 
-INTERVAL_DAYS = {SeriesInterval.WEEKLY: 7, SeriesInterval.FORTNIGHTLY: 14}
+INTERVAL_DAYS: dict[str, int] = {SeriesInterval.WEEKLY: 7, SeriesInterval.FORTNIGHTLY: 14}
 
 
 class SeriesStatus(models.TextChoices):
@@ -39,12 +39,7 @@ class SeriesStatus(models.TextChoices):
 
 
 class RecurringSeries(models.Model):
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="recurring_series",
-        verbose_name=_("customer"),
-    )
+    customer = user_reference(_("customer"), related_name="recurring_series")
     first_order = models.ForeignKey(
         Order,
         on_delete=models.PROTECT,
@@ -215,12 +210,7 @@ class SeriesAgreement(Signature):
     )
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
-    signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("signer"),
-    )
+    signer = user_reference(_("signer"))
 
     class Meta:
         verbose_name = _("standing agreement")

@@ -23,19 +23,20 @@ from core.tasks import delay_or_log
 from providers.models import ServiceArea
 
 from .. import availability
-from ..models import Channel, Order, OrderEvent, OrderOption, SavedAddress, ServiceType
+from ..models import Channel, Order, OrderOption, SavedAddress, ServiceType
 from ..models import OrderStatus as S
 from ..notifications import tell_order_received_task
 from ..pricing import Quote, quote_for
 from ..signals import order_requested
 from .care import CareDetails, create_care_recipient, validate_care
+from .common import begin
 
 MAX_HOME_AREA_SQM = 2000
 
 CARE_REQUIRED = gettext_noop("This service asks about the person cared for: fill in their details.")
 NOBODY_FREE = gettext_noop("No provider is free then. Please choose another time or another day.")
 
-BOOKED_REASONS = {
+BOOKED_REASONS: dict[str, str] = {
     Channel.WEB: gettext_noop("Booked on the web"),
     Channel.API: gettext_noop("Booked in the mobile app"),
     Channel.PHONE: gettext_noop("Booked by phone"),
@@ -208,13 +209,7 @@ def book_order(
     if booking.care is not None:
         create_care_recipient(order=order, details=booking.care)
     _save_address(customer=customer, address=order.address, area=order.area)
-    OrderEvent.record(
-        order,
-        from_status="",
-        to_status=S.REQUESTED,
-        actor=taken_by or customer,
-        reason=BOOKED_REASONS[channel],
-    )
+    begin(order, actor=taken_by or customer, reason=BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
     order_id = order.pk
     transaction.on_commit(lambda: delay_or_log(tell_order_received_task, order_id))

@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 
 from ..models import CareRecipient, CareRecipientAccess, Condition, Mobility, Order
 from ..models import OrderStatus as S
-from ..models.care import MAX_AGE
+from ..models.care import LANGUAGE_MAX, MAX_AGE
 
 # Only while the job is the provider's own; an offer (before acceptance) shows none of it.
 PROVIDER_SEES_IN = (S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED)
 STAFF_PERMISSION = "orders.view_carerecipient"
 
 NAME_MAX = 150
-LANGUAGE_MAX = CareRecipient._meta.get_field("language").max_length
 TEXT_MAX = 2000
 
 
@@ -86,6 +85,7 @@ def validate_care(details: CareDetails | None) -> CareDetails:
 
 def create_care_recipient(*, order: Order, details: CareDetails) -> CareRecipient:
     """Save validated details for a new order (inside the booking transaction)."""
+    assert details.age is not None  # validate_care requires it
     return CareRecipient.objects.create(
         order=order,
         full_name=details.full_name,

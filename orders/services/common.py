@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import lifecycle
+from core.lifecycle import Lifecycle
 from core.notifications import notify_user
 from providers.models import Provider
 
@@ -45,24 +45,14 @@ class ScheduleLimitError(OrderError):
     """The provider is on time off or would work more hours than allowed (R-ORD-5)."""
 
 
-def transition(order: Order, to: str, *, actor, reason: str, **fields) -> Order:
-    """Move the order to `to` under its row lock, recording who and why (core.lifecycle)."""
-    return lifecycle.transition(
-        order,
-        to,
-        allowed=ALLOWED_TRANSITIONS,
-        event_model=OrderEvent,
-        actor=actor,
-        reason=reason,
-        error=OrderError,
-        refusal=REFUSAL,
-        **fields,
-    )
-
-
-def add_note(order: Order, *, actor, reason: str) -> OrderEvent:
-    """A note on the order's timeline (a check-in, a claim) that keeps its status."""
-    return lifecycle.add_note(order, event_model=OrderEvent, actor=actor, reason=reason)
+ORDER_LIFECYCLE = Lifecycle(
+    allowed=ALLOWED_TRANSITIONS, event_model=OrderEvent, error=OrderError, refusal=REFUSAL
+)
+# Move an order under its row lock, recording who and why; a note on its timeline (a
+# check-in, a claim) keeps its status; the first event of a new order.
+transition = ORDER_LIFECYCLE.transition
+add_note = ORDER_LIFECYCLE.add_note
+begin = ORDER_LIFECYCLE.begin
 
 
 def locked(order: Order) -> Order:

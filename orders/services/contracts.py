@@ -52,7 +52,8 @@ def current_template(language: str | None) -> ContractTemplate:
     found = ContractTemplate.objects.filter(language=language).order_by("-version").first()
     if found is not None:
         return found
-    source = get_template(f"orders/contracts/contract_v1_{language}.txt").template.source
+    bundled = get_template(f"orders/contracts/contract_v1_{language}.txt")
+    source = bundled.template.source  # type: ignore[attr-defined]  # Django's own backend
     title, _blank, body = source.partition("\n\n")
     try:
         with transaction.atomic():
@@ -64,13 +65,16 @@ def current_template(language: str | None) -> ContractTemplate:
 
 
 def render_contract(template: ContractTemplate, order: Order) -> str:
-    """The contract's exact text for `order`, in the template's language."""
+    """The contract's exact text for `order` (with its provider), in the template's language."""
+    provider = order.provider
+    if provider is None:
+        raise ContractError(_("The contract is prepared once a provider accepts the order."))
     with translation.override(template.language), timezone.override(settings.TIME_ZONE):
         context = {
             "order": order,
             "customer_name": order.customer.full_name,
-            "provider_name": order.provider.user.full_name,
-            "provider_number": order.provider.pk,
+            "provider_name": provider.user.full_name,
+            "provider_number": provider.pk,
             "service_name": _(order.service_type.name),
             "area_name": _(order.area.name),
             "starts_at": timezone.localtime(order.starts_at),
@@ -138,6 +142,7 @@ def _tell_parties_contract_ready(contract_id: int) -> None:
             "party", "standing_agreement_id"
         )
     )
+    assert order.provider is not None  # a contract exists only for an assigned order
     for party, user in (
         (ContractParty.CUSTOMER, order.customer),
         (ContractParty.PROVIDER, order.provider.user),
@@ -173,7 +178,7 @@ def party_of(order: Order, user) -> str | None:
         return None
     if order.customer_id == user.pk:
         return ContractParty.CUSTOMER
-    if order.provider_id is not None and order.provider.user_id == user.pk:
+    if order.provider is not None and order.provider.user_id == user.pk:
         return ContractParty.PROVIDER
     return None
 
@@ -240,7 +245,8 @@ def sign_under_standing_agreement(*, contract: Contract) -> ContractSignature | 
     if occurrence is None:
         return None
     agreement = getattr(occurrence.series, "agreement", None)
-    if agreement is None or agreement.signer_id != occurrence.order.customer_id:
+    order = occurrence.order
+    if agreement is None or order is None or agreement.signer_id != order.customer_id:
         return None
     if contract.signatures.filter(party=ContractParty.CUSTOMER).exists():
         return None

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
 
-from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order, OrderEvent
+from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order
 from ..models import OrderStatus as S
 from ..signals import order_requested
 from .booking import validate_time
 from .care import care_details_of, create_care_recipient
-from .common import OrderError, add_note, locked
+from .common import OrderError, add_note, begin, locked
 
 
 class ClaimError(OrderError):
@@ -52,7 +52,8 @@ def claim_guarantee(*, order: Order, customer, description: str) -> GuaranteeCla
         raise ClaimError(_("Only the customer of this order can claim the guarantee."))
     if order.status != S.COMPLETED:
         raise ClaimError(_("The guarantee can be claimed only for a completed job."))
-    if timezone.now() > claim_window_ends(order):
+    window_ends = claim_window_ends(order)
+    if window_ends is None or timezone.now() > window_ends:
         raise ClaimError(
             _("The guarantee can be claimed within %(days)s days of the job.")
             % {"days": settings.GUARANTEE_CLAIM_DAYS}
@@ -68,7 +69,7 @@ def claim_guarantee(*, order: Order, customer, description: str) -> GuaranteeCla
     return claim
 
 
-DECIDED_REASONS = {
+DECIDED_REASONS: dict[str, str] = {
     ClaimStatus.REDO: gettext_noop("Guarantee: the work will be redone at no charge"),
     ClaimStatus.COMPENSATED: gettext_noop("Guarantee: compensation credited"),
     ClaimStatus.REJECTED: gettext_noop("Guarantee claim not accepted"),
@@ -104,52 +105,9 @@ def decide_claim(
     note = note.strip()
     fields = {"decided_by": actor, "decided_at": timezone.now(), "decision_note": note}
     if decision == ClaimDecision.REDO:
-        if day is None or start is None:
-            raise ClaimError(_("Choose the day and time of the new visit."))
-        starts_at, _ends = validate_time(day=day, start=start, duration=order.duration)
-        redo = Order.objects.create(
-            customer=order.customer,
-            service_type=order.service_type,
-            area=order.area,
-            address=order.address,
-            home_area_sqm=order.home_area_sqm,
-            hours=order.hours,
-            difficulty=order.difficulty,
-            notes=order.notes,
-            starts_at=starts_at,
-            ends_at=starts_at + order.duration,
-            price=Decimal("0"),
-            currency=order.currency,
-            status=S.REQUESTED,
-            channel=Channel.PHONE,
-            taken_by=actor,
-            avoid_provider=order.provider,
-        )
-        care = care_details_of(order)
-        if care is not None:  # the same person is cared for on the redo (R-ORD-1)
-            create_care_recipient(order=redo, details=care)
-        OrderEvent.record(
-            redo,
-            from_status="",
-            to_status=S.REQUESTED,
-            actor=actor,
-            reason=gettext_noop("Guarantee redo at no charge; another provider is preferred"),
-        )
-        fields.update(status=ClaimStatus.REDO, redo_order=redo)
-        order_requested.send(sender=Order, order=redo)
+        fields.update(status=ClaimStatus.REDO, redo_order=_book_redo(order, actor, day, start))
     elif decision == ClaimDecision.COMPENSATE:
-        if amount is None or amount <= 0:
-            raise ClaimError(_("Enter a compensation amount above zero."))
-        if amount > order.price:
-            raise ClaimError(_("The compensation cannot exceed the price of the order."))
-        BalanceEntry.objects.create(
-            customer=order.customer,
-            amount=amount,
-            currency=order.currency,
-            reason=gettext_noop("Guarantee compensation"),
-            order=order,
-            created_by=actor,
-        )
+        _credit_compensation(order, actor, amount)
         fields.update(status=ClaimStatus.COMPENSATED, amount=amount)
     elif decision == ClaimDecision.REJECT:
         if not note:
@@ -164,6 +122,50 @@ def decide_claim(
     claim_id = claim.pk
     transaction.on_commit(lambda: _tell_claim_decision(claim_id))
     return claim
+
+
+def _book_redo(order: Order, actor, day: date | None, start: time | None) -> Order:
+    """The same job again at no charge, preferably by another provider; matching starts on
+    commit."""
+    if day is None or start is None:
+        raise ClaimError(_("Choose the day and time of the new visit."))
+    starts_at, _ends = validate_time(day=day, start=start, duration=order.duration)
+    redo = Order.objects.create(
+        **order.job_details(),
+        starts_at=starts_at,
+        ends_at=starts_at + order.duration,
+        price=Decimal("0"),
+        currency=order.currency,
+        status=S.REQUESTED,
+        channel=Channel.PHONE,
+        taken_by=actor,
+        avoid_provider=order.provider,
+    )
+    care = care_details_of(order)
+    if care is not None:  # the same person is cared for on the redo (R-ORD-1)
+        create_care_recipient(order=redo, details=care)
+    begin(
+        redo,
+        actor=actor,
+        reason=gettext_noop("Guarantee redo at no charge; another provider is preferred"),
+    )
+    order_requested.send(sender=Order, order=redo)
+    return redo
+
+
+def _credit_compensation(order: Order, actor, amount: Decimal | None) -> None:
+    if amount is None or amount <= 0:
+        raise ClaimError(_("Enter a compensation amount above zero."))
+    if amount > order.price:
+        raise ClaimError(_("The compensation cannot exceed the price of the order."))
+    BalanceEntry.objects.create(
+        customer=order.customer,
+        amount=amount,
+        currency=order.currency,
+        reason=gettext_noop("Guarantee compensation"),
+        order=order,
+        created_by=actor,
+    )
 
 
 def _tell_claim_decision(claim_id: int) -> None:

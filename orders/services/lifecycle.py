@@ -124,6 +124,7 @@ def complete_job(
         reason=gettext_noop("Completed by the provider"),
         completed_at=timezone.now(),
     )
+    assert draft is not None  # transition refused anything but a job in progress
     save_report(order=order, provider=provider, draft=draft)
     order_completed.send(sender=Order, order=order)
     order_id = order.pk
@@ -241,21 +242,9 @@ def _provider_free_for(order: Order, provider: Provider, starts_at, ends_at) -> 
     )
 
 
-@transaction.atomic
-def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str) -> Order:
-    """Move an order not yet started to another time at the same price.
-
-    Customers may do it only within the free-cancellation window; operators at any time. A
-    confirmed job keeps its provider if they are free then; otherwise it goes back to matching.
-    """
-    if not reason.strip():
-        raise OrderError(_("Say why the time changes."))
-    locked_provider_id = order.provider_id
-    if locked_provider_id:  # providers are locked before orders (as in confirm_order)
-        Provider.objects.select_for_update().get(pk=locked_provider_id)
-    order = locked(order)
-    if order.provider_id != locked_provider_id:
-        raise OrderError(_("The order changed meanwhile; please try again."))
+def _check_may_reschedule(order: Order, actor) -> None:
+    """The customer within the free-cancellation window, an operator at any time, and only an
+    order not started yet."""
     is_staff = actor is not None and actor.is_staff
     if not is_staff and (actor is None or order.customer_id != actor.pk):
         raise OrderError(_("This is not your order."))
@@ -272,6 +261,24 @@ def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str
             )
             % {"hours": settings.FREE_CANCELLATION_HOURS}
         )
+
+
+@transaction.atomic
+def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str) -> Order:
+    """Move an order not yet started to another time at the same price.
+
+    Customers may do it only within the free-cancellation window; operators at any time. A
+    confirmed job keeps its provider if they are free then; otherwise it goes back to matching.
+    """
+    if not reason.strip():
+        raise OrderError(_("Say why the time changes."))
+    locked_provider_id = order.provider_id
+    if locked_provider_id:  # providers are locked before orders (as in confirm_order)
+        Provider.objects.select_for_update().get(pk=locked_provider_id)
+    order = locked(order)
+    if order.provider_id != locked_provider_id:
+        raise OrderError(_("The order changed meanwhile; please try again."))
+    _check_may_reschedule(order, actor)
     # The booked length and price stay as they were: only the new time is checked.
     starts_at, _ends = validate_time(day=day, start=start, duration=order.duration)
     if starts_at == order.starts_at:
@@ -287,6 +294,7 @@ def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str
     moved = {"starts_at": starts_at, "ends_at": ends_at}
     if order.status == S.CONFIRMED:
         provider = order.provider
+        assert provider is not None  # a confirmed job has its provider (a constraint)
         busy_until = ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
         if _provider_free_for(order, provider, starts_at, ends_at):
             for name, value in {**moved, "blocked_until": busy_until}.items():

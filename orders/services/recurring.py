@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core import lifecycle
+from core.lifecycle import Lifecycle
 from core.signing import normalised_text, text_sha256, typed_name_refusal
 
 from .. import notifications
@@ -67,6 +67,11 @@ AGREEMENT_TEMPLATE = "orders/recurring/agreement.txt"
 
 class SeriesError(OrderError):
     """A series cannot be started or changed; the message is for the user."""
+
+
+SERIES_LIFECYCLE = Lifecycle(
+    allowed=ALLOWED_TRANSITIONS, event_model=SeriesEvent, error=SeriesError, refusal=REFUSAL
+)
 
 
 # --- Reading a series --------------------------------------------------------------------------
@@ -213,15 +218,8 @@ def start_series(
     try:
         with transaction.atomic():
             series = RecurringSeries.objects.create(
-                customer=order.customer,
+                **order.job_details(),
                 first_order=order,
-                service_type=order.service_type,
-                area=order.area,
-                address=order.address,
-                home_area_sqm=order.home_area_sqm,
-                hours=order.hours,
-                difficulty=order.difficulty,
-                notes=order.notes,
                 weekday=starts_on.weekday(),
                 start_time=local_start.time(),
                 interval=interval,
@@ -231,9 +229,7 @@ def start_series(
     except IntegrityError as error:  # another request started it first
         raise SeriesError(_("This cleaning already repeats.")) from error
     series.options.set([chosen.option_id for chosen in order.options.all()])
-    SeriesEvent.record(
-        series, from_status="", to_status=SeriesStatus.ACTIVE, actor=actor, reason=STARTED_REASON
-    )
+    SERIES_LIFECYCLE.begin(series, actor=actor, reason=STARTED_REASON)
     if agreement is not None:
         _sign_agreement(series=series, order=order, customer=order.customer, signature=agreement)
     _book_due_dates(series, now or timezone.now())
@@ -244,16 +240,7 @@ def _transition(series: RecurringSeries, to: str, *, actor, reason: str) -> Recu
     _check_actor(series, actor)
     if not reason.strip():
         raise SeriesError(_("Say why."))
-    return lifecycle.transition(
-        series,
-        to,
-        allowed=ALLOWED_TRANSITIONS,
-        event_model=SeriesEvent,
-        actor=actor,
-        reason=reason.strip(),
-        error=SeriesError,
-        refusal=REFUSAL,
-    )
+    return SERIES_LIFECYCLE.transition(series, to, actor=actor, reason=reason.strip())
 
 
 @transaction.atomic

@@ -72,6 +72,16 @@ def job_detail(request, pk):
     return _page(request, _provider_job(request, pk))
 
 
+def _run(request, service, done: str, **kwargs) -> None:
+    """Call the service for the signed-in provider; say how it went."""
+    try:
+        service(provider=request.user.provider, **kwargs)
+    except OrderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+
+
 @provider_required
 @require_POST
 def job_check_in(request, pk):
@@ -79,17 +89,14 @@ def job_check_in(request, pk):
     form = CheckInForm(request.POST, order=order)
     if not form.is_valid():
         return _page(request, order, check_in_form=form, status=400)
-    try:
-        execution.check_in(
-            order=order,
-            provider=request.user.provider,
-            confirmed_items=form.confirmed_items(),
-            differences=form.cleaned_data["differences"],
-        )
-    except OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Checked in. You can start the job now."))
+    _run(
+        request,
+        execution.check_in,
+        _("Checked in. You can start the job now."),
+        order=order,
+        confirmed_items=form.confirmed_items(),
+        differences=form.cleaned_data["differences"],
+    )
     return redirect("orders:job_detail", pk=order.pk)
 
 
@@ -97,12 +104,7 @@ def job_check_in(request, pk):
 @require_POST
 def job_start(request, pk):
     order = _provider_job(request, pk)
-    try:
-        lifecycle.start_job(order=order, provider=request.user.provider)
-    except OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Job started. Good luck!"))
+    _run(request, lifecycle.start_job, _("Job started. Good luck!"), order=order)
     return _back(request, order)
 
 
@@ -113,17 +115,14 @@ def job_complete(request, pk):
     form = CompletionForm(request.POST, order=order)
     if not form.is_valid():
         return _page(request, order, completion_form=form, status=400)
-    try:
-        lifecycle.complete_job(
-            order=order,
-            provider=request.user.provider,
-            summary=form.cleaned_data["summary"],
-            options_done=form.options_done(),
-        )
-    except OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Job completed. The customer can now rate it."))
+    _run(
+        request,
+        lifecycle.complete_job,
+        _("Job completed. The customer can now rate it."),
+        order=order,
+        summary=form.cleaned_data["summary"],
+        options_done=form.options_done(),
+    )
     return _back(request, order)
 
 
@@ -131,10 +130,10 @@ def job_complete(request, pk):
 @require_POST
 def job_on_the_way(request, pk):
     order = _provider_job(request, pk)
-    try:
-        lifecycle.announce_departure(order=order, provider=request.user.provider)
-    except OrderError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The customer has been told that you are on the way."))
+    _run(
+        request,
+        lifecycle.announce_departure,
+        _("The customer has been told that you are on the way."),
+        order=order,
+    )
     return _back(request, order)

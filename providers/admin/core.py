@@ -1,6 +1,8 @@
 """The vetting console: the application list, its filters, one action per allowed transition,
 and the provider's record with every stage's inline and the history (R-VET-2..7, R-SEC-2)."""
 
+from functools import partial
+
 import phonenumbers
 from django import forms
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     ReadOnlyTabularInline,
+    ReasonForm,
     StatusEventAdmin,
     StatusEventInline,
     action_with_form,
@@ -187,7 +190,7 @@ def _as_e164(term: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _cancel_scheduled_interview(provider, *, actor, reason, no_show):
+def _cancel_scheduled_interview(*, provider, actor, reason, no_show):
     interview = (
         provider.interviews.filter(status=InterviewStatus.SCHEDULED).order_by("starts_at").first()
     )
@@ -220,121 +223,104 @@ class ProviderAdmin(admin.ModelAdmin):
         ProviderEventInline,
         SuspensionAppealInline,
     ]
+    # One action per allowed transition: (name, description, service taking provider=,
+    # form asking for its input).
     actions = [
         action_with_form(
-            name="screen",
-            description=_("Screening: approve the application"),
-            service=lambda p, actor, reason: lifecycle.screen_application(
-                provider=p, actor=actor, note=reason
+            name=name, description=description, service=service, form_class=form, subject="provider"
+        )
+        for name, description, service, form in [
+            (
+                "screen",
+                _("Screening: approve the application"),
+                lambda provider, actor, reason: lifecycle.screen_application(
+                    provider=provider, actor=actor, note=reason
+                ),
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="reject",
-            description=_("Reject the application (reason from the list)"),
-            form_class=RejectForm,
-            service=lambda p, actor, reason_code, note: lifecycle.reject_application(
-                provider=p, actor=actor, reason_code=reason_code, note=note
+            (
+                "reject",
+                _("Reject the application (reason from the list)"),
+                lifecycle.reject_application,
+                RejectForm,
             ),
-        ),
-        action_with_form(
-            name="schedule_interview",
-            description=_("Schedule an interview"),
-            form_class=ScheduleInterviewForm,
-            service=lambda p, actor, **slot: interview_services.schedule_interview(
-                provider=p, actor=actor, **slot
+            (
+                "schedule_interview",
+                _("Schedule an interview"),
+                interview_services.schedule_interview,
+                ScheduleInterviewForm,
             ),
-        ),
-        action_with_form(
-            name="cancel_interview",
-            description=_("Cancel the scheduled interview (back to screened)"),
-            service=lambda p, actor, reason: _cancel_scheduled_interview(
-                p, actor=actor, reason=reason, no_show=False
+            (
+                "cancel_interview",
+                _("Cancel the scheduled interview (back to screened)"),
+                partial(_cancel_scheduled_interview, no_show=False),
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="interview_no_show",
-            description=_("The applicant did not come to the interview (reject)"),
-            service=lambda p, actor, reason: _cancel_scheduled_interview(
-                p, actor=actor, reason=reason, no_show=True
+            (
+                "interview_no_show",
+                _("The applicant did not come to the interview (reject)"),
+                partial(_cancel_scheduled_interview, no_show=True),
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="verify_identity",
-            description=_("Identity verified (every original checked)"),
-            form_class=ConfirmForm,
-            service=lambda p, actor: document_services.verify_identity(provider=p, actor=actor),
-        ),
-        action_with_form(
-            name="start_training",
-            description=_("Start training (enrol in the required courses)"),
-            form_class=ConfirmForm,
-            service=lambda p, actor: training_services.enroll_in_training(provider=p, actor=actor),
-        ),
-        action_with_form(
-            name="resume_training",
-            description=_("Resume training after the acceptance review"),
-            service=lambda p, actor, reason: training_services.resume_training(
-                provider=p, actor=actor, reason=reason
+            (
+                "verify_identity",
+                _("Identity verified (every original checked)"),
+                document_services.verify_identity,
+                ConfirmForm,
             ),
-        ),
-        action_with_form(
-            name="activate",
-            description=_("Activate (every vetting stage passed)"),
-            service=lambda p, actor, reason: lifecycle.activate_provider(
-                provider=p, actor=actor, note=reason
+            (
+                "start_training",
+                _("Start training (enrol in the required courses)"),
+                training_services.enroll_in_training,
+                ConfirmForm,
             ),
-        ),
-        action_with_form(
-            name="suspend",
-            description=_("Suspend for retraining"),
-            service=lambda p, actor, reason: lifecycle.suspend_provider(
-                provider=p, actor=actor, reason=reason
+            (
+                "resume_training",
+                _("Resume training after the acceptance review"),
+                training_services.resume_training,
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="place_on_probation",
-            description=_("Place on probation"),
-            service=lambda p, actor, reason: lifecycle.place_on_probation(
-                provider=p, actor=actor, reason=reason
+            (
+                "activate",
+                _("Activate (every vetting stage passed)"),
+                lambda provider, actor, reason: lifecycle.activate_provider(
+                    provider=provider, actor=actor, note=reason
+                ),
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="open_removal_review",
-            description=_("Open a removal review"),
-            service=lambda p, actor, reason: lifecycle.open_removal_review(
-                provider=p, actor=actor, reason=reason
+            ("suspend", _("Suspend for retraining"), lifecycle.suspend_provider, ReasonForm),
+            (
+                "place_on_probation",
+                _("Place on probation"),
+                lifecycle.place_on_probation,
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="reinstate",
-            description=_("Reinstate (also: keep after a removal review)"),
-            service=lambda p, actor, reason: lifecycle.reinstate_provider(
-                provider=p, actor=actor, reason=reason
+            (
+                "open_removal_review",
+                _("Open a removal review"),
+                lifecycle.open_removal_review,
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="remove",
-            description=_("Remove (also: decide a removal review)"),
-            form_class=RemoveForm,
-            service=lambda p, actor, reason, reason_code: lifecycle.remove_provider(
-                provider=p, actor=actor, reason=reason, reason_code=reason_code
+            (
+                "reinstate",
+                _("Reinstate (also: keep after a removal review)"),
+                lifecycle.reinstate_provider,
+                ReasonForm,
             ),
-        ),
-        action_with_form(
-            name="reward",
-            description=_("Reward: priority in matching (R-MAT-4)"),
-            form_class=RewardForm,
-            service=lambda p, actor, reason, days: rewards.reward_provider(
-                provider=p, actor=actor, reason=reason, days=days
+            (
+                "remove",
+                _("Remove (also: decide a removal review)"),
+                lifecycle.remove_provider,
+                RemoveForm,
             ),
-        ),
-        action_with_form(
-            name="end_reward",
-            description=_("End the running reward"),
-            service=lambda p, actor, reason: rewards.end_reward(
-                provider=p, actor=actor, reason=reason
+            (
+                "reward",
+                _("Reward: priority in matching (R-MAT-4)"),
+                rewards.reward_provider,
+                RewardForm,
             ),
-        ),
+            ("end_reward", _("End the running reward"), rewards.end_reward, ReasonForm),
+        ]
     ]
 
     always_readonly = (

@@ -5,6 +5,8 @@ Both add forms go through the services: the form's validation calls `schedule_in
 interview or a scorecard is shown read-only; an interview changes only by the actions below.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -112,24 +114,18 @@ class _WithActor:
         return False
 
 
-def _cancel(interview, *, actor, reason):
-    return cancel_interview(interview=interview, actor=actor, reason=reason)
-
-
-def _no_show(interview, *, actor, reason):
-    return cancel_interview(interview=interview, actor=actor, reason=reason, no_show=True)
-
-
 cancel_action = action_with_reason(
     name="cancel_interviews",
     description=_("Cancel the selected interviews (the applicant can be invited again)"),
-    service=_cancel,
+    service=cancel_interview,
+    subject="interview",
 )
 cancel_action.allowed_permissions = ("change",)
 no_show_action = action_with_reason(
     name="mark_no_show",
     description=_("The applicant did not come (reject the application)"),
-    service=_no_show,
+    service=partial(cancel_interview, no_show=True),
+    subject="interview",
 )
 no_show_action.allowed_permissions = ("change",)
 

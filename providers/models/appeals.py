@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.models.fields import user_reference
 
 from .core import Provider, ProviderEvent
 
@@ -28,14 +29,7 @@ class SuspensionAppeal(models.Model):
         _("decision"), max_length=20, choices=AppealDecision.choices, blank=True
     )
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("answered by"),
-    )
+    answered_by = user_reference(_("answered by"), optional=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:

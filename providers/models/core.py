@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import StatusEvent
+from core.models.fields import user_reference
 
 
 class Skill(models.Model):
@@ -209,12 +210,7 @@ class ProviderReward(models.Model):
     reason = models.TextField(_("reason"))
     starts = models.DateTimeField(_("from"))
     ends = models.DateTimeField(_("until"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    created_by = user_reference(_("by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -1,11 +1,11 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AccessLog
+from core.models.fields import user_reference
 
 from ..storage import private_storage
 from .core import Provider
@@ -35,24 +35,12 @@ class VettingDocument(models.Model):
     content_type = models.CharField(_("content type"), max_length=50)
     original_name = models.CharField(_("original file name"), max_length=200)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    uploaded_by = user_reference(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     original_checked_at = models.DateTimeField(_("original checked"), null=True, blank=True)
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("checked by"),
-    )
+    checked_by = user_reference(_("checked by"), optional=True)
 
     class Meta:
         ordering = ["provider", "kind", "-uploaded_at"]

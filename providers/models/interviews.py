@@ -1,9 +1,10 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models.fields import user_reference
 
 from .core import Provider
 
@@ -30,12 +31,10 @@ class Interview(models.Model):
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="interviews", verbose_name=_("applicant")
     )
-    interviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+    interviewer = user_reference(
+        _("interviewer"),
         related_name="interviews_to_conduct",
-        verbose_name=_("interviewer"),
-        limit_choices_to={"is_staff": True},
+        staff_only=True,
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -46,12 +45,7 @@ class Interview(models.Model):
         choices=InterviewStatus.choices,
         default=InterviewStatus.SCHEDULED,
     )
-    scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("scheduled by"),
-    )
+    scheduled_by = user_reference(_("scheduled by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -99,12 +93,7 @@ class Scorecard(models.Model):
     pass_mark = models.DecimalField(_("pass mark"), max_digits=4, decimal_places=2)
     weights = models.JSONField(_("weights"))
     passed = models.BooleanField(_("passed"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = user_reference(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:

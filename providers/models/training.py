@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -6,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, VersionedText
+from core.models.fields import user_reference
 
 from .core import Provider
 
@@ -39,13 +39,7 @@ class TrainingSession(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     location = models.CharField(_("place"), max_length=200, blank=True)
-    instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("instructor"),
-        limit_choices_to={"is_staff": True},
-    )
+    instructor = user_reference(_("instructor"), staff_only=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -91,14 +85,7 @@ class Enrollment(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     passed = models.BooleanField(_("passed"), null=True, blank=True)
-    graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("graded by"),
-    )
+    graded_by = user_reference(_("graded by"), optional=True)
     graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
     flagged_weak = models.BooleanField(_("flagged as a weak learner"), default=False)
     flag_note = models.TextField(_("instructor's note"), blank=True)

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.models import Role, User
+from accounts.models import FULL_NAME_MAX, Role, User
 from accounts.services import ascii_digits, phone_verified_since
 from core.crypto import keyed_hash
 
-from ..models import Provider, ProviderEvent, ProviderSkill, ServiceArea, Skill, WorkingHours
+from ..models import Provider, ServiceArea, Skill
 from ..models import ProviderStatus as S
-from .lifecycle import tell_status_changed
+from .lifecycle import PROVIDER_LIFECYCLE, tell_status_changed
+from .profile import save_working_profile
 
 MIN_AGE = 18
 MAX_AGE = 70
@@ -184,7 +185,7 @@ def prepare_photo(uploaded_file) -> PreparedPhoto:
         # Pillow warns between MAX_IMAGE_PIXELS and twice that, and raises above: both refuse.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(uploaded_file)
+            image: Image.Image = Image.open(uploaded_file)
             if image.format not in PHOTO_FORMATS:
                 raise wrong_type
             if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
@@ -239,6 +240,22 @@ def national_id_is_taken(national_id: str) -> bool:
 # Submission ------------------------------------------------------------------------------------
 
 
+def _checked_name_and_address(phone, full_name: str, address: str) -> tuple[str, str]:
+    """The name (spaces folded) and address as saved, once the phone is confirmed."""
+    full_name = " ".join((full_name or "").split())
+    address = (address or "").strip()
+    if not full_name:
+        raise ApplicationError({"full_name": _("Enter your full name.")})
+    if len(full_name) > FULL_NAME_MAX:
+        raise ApplicationError({"full_name": _("The name is too long.")})
+    if not address:
+        raise ApplicationError({"address": _("Enter your address.")})
+    since = timezone.now() - timedelta(minutes=PHONE_VERIFIED_VALID_MINUTES)
+    if not phone_verified_since(phone=phone, since=since):
+        raise ApplicationError(_("Confirm your phone number with the code we send you first."))
+    return full_name, address
+
+
 def submit_application(
     *,
     phone,
@@ -261,17 +278,7 @@ def submit_application(
     the active language; the event "" -> applied names them as the actor. Refused, with nothing
     saved, when anything is wrong or the phone or national ID number is already known.
     """
-    full_name = " ".join((full_name or "").split())
-    address = (address or "").strip()
-    if not full_name:
-        raise ApplicationError({"full_name": _("Enter your full name.")})
-    if len(full_name) > User._meta.get_field("full_name").max_length:
-        raise ApplicationError({"full_name": _("The name is too long.")})
-    if not address:
-        raise ApplicationError({"address": _("Enter your address.")})
-    since = timezone.now() - timedelta(minutes=PHONE_VERIFIED_VALID_MINUTES)
-    if not phone_verified_since(phone=phone, since=since):
-        raise ApplicationError(_("Confirm your phone number with the code we send you first."))
+    full_name, address = _checked_name_and_address(phone, full_name, address)
     national_id = validate_national_id(national_id)
     validate_birth_date(birth_date)
     areas = validate_areas(areas)
@@ -307,25 +314,11 @@ def submit_application(
                 work_history=(work_history or "").strip(),
                 experience_years=max(years for _skill, years in skills),
             )
-            ProviderSkill.objects.bulk_create(
-                [
-                    ProviderSkill(provider=provider, skill=skill, years_of_experience=years)
-                    for skill, years in skills
-                ]
+            save_working_profile(
+                provider=provider, skills=skills, areas=areas, weekly_hours=weekly_hours
             )
-            provider.areas.set(areas)
-            WorkingHours.objects.bulk_create(
-                [
-                    WorkingHours(provider=provider, weekday=day, starts=starts, ends=ends)
-                    for day, starts, ends in weekly_hours
-                ]
-            )
-            event = ProviderEvent.record(
-                provider,
-                from_status="",
-                to_status=S.APPLIED,
-                actor=user,
-                reason=gettext_noop("Application submitted"),
+            event = PROVIDER_LIFECYCLE.begin(
+                provider, actor=user, reason=gettext_noop("Application submitted")
             )
             # Last, so a refusal above leaves no file behind.
             provider.photo.save(photo.name, photo, save=True)
@@ -333,13 +326,16 @@ def submit_application(
             transaction.on_commit(partial(tell_status_changed, event.pk))
     except ApplicationError:
         raise
-    except ValidationError as error:
-        # create_user's full_clean: the phone was taken between the check and the insert.
-        if "phone" in getattr(error, "error_dict", {}):
-            raise ApplicationError(_(DUPLICATE_PHONE)) from error
-        raise ApplicationError(error.messages) from error
-    except IntegrityError as error:
-        raise ApplicationError(
-            _("This phone number or national ID number is already registered.")
-        ) from error
+    except (ValidationError, IntegrityError) as error:
+        raise _refusal_of_a_race(error) from error
     return provider
+
+
+def _refusal_of_a_race(error: ValidationError | IntegrityError) -> ApplicationError:
+    """A submission that passed the checks but lost a race for the phone or national ID."""
+    if isinstance(error, IntegrityError):
+        return ApplicationError(_("This phone number or national ID number is already registered."))
+    # create_user's full_clean: the phone was taken between the check and the insert.
+    if "phone" in getattr(error, "error_dict", {}):
+        return ApplicationError(_(DUPLICATE_PHONE))
+    return ApplicationError(error.messages)

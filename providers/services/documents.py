@@ -142,7 +142,8 @@ def validate_upload(
 
 def _check_dates(*, kind: str, issued_on: date | None, expires_on: date | None) -> None:
     today = timezone.localdate()
-    if kind == DocumentKind.CRIMINAL_RECORD and (issued_on is None or expires_on is None):
+    certificate = kind == DocumentKind.CRIMINAL_RECORD
+    if certificate and (issued_on is None or expires_on is None):
         raise DocumentError(
             _("A certificate of no criminal record needs its issue date and its expiry date.")
         )
@@ -150,7 +151,7 @@ def _check_dates(*, kind: str, issued_on: date | None, expires_on: date | None) 
         raise DocumentError(_("The issue date cannot be in the future."))
     if issued_on is not None and expires_on is not None and expires_on <= issued_on:
         raise DocumentError(_("The expiry date must come after the issue date."))
-    if kind == DocumentKind.CRIMINAL_RECORD and expires_on <= today:
+    if certificate and expires_on is not None and expires_on <= today:
         raise DocumentError(
             _("This certificate expired on %(date)s; ask for a current one.")
             % {"date": expires_on.isoformat()}
@@ -224,16 +225,16 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
             raise damaged from exc
     if content_type == JPEG:
         mode = upright.mode if upright.mode in ("L", "RGB") else "RGB"
-        options = {"format": "JPEG", "quality": 90}
+        image_format, options = "JPEG", {"quality": 90}
     else:
         keep = ("1", "L", "LA", "I", "I;16", "RGB", "RGBA")
         mode = upright.mode if upright.mode in keep else "RGBA"
-        options = {"format": "PNG", "optimize": True}
+        image_format, options = "PNG", {"optimize": True}
     converted = upright.convert(mode) if upright.mode != mode else upright
     # A fresh image carries no info dict: no EXIF, XMP, ICC profile, comments or text chunks.
     clean = Image.frombytes(converted.mode, converted.size, converted.tobytes())
     out = BytesIO()
-    clean.save(out, **options)
+    clean.save(out, format=image_format, **options)
     return out.getvalue()
 
 
@@ -314,6 +315,11 @@ def mark_original_checked(*, document: VettingDocument, actor) -> VettingDocumen
     return document
 
 
+def _expired(certificate: VettingDocument, *, on: date) -> bool:
+    # A certificate always has its dates (the certificate_has_dates constraint).
+    return certificate.expires_on is None or certificate.expires_on <= on
+
+
 def current_certificate(provider: Provider) -> VettingDocument | None:
     """The checked certificate of no criminal record that runs longest, if any."""
     return (
@@ -340,7 +346,7 @@ def identity_blockers(provider: Provider) -> list[str]:
         if kind not in checked
     ]
     certificate = current_certificate(provider)
-    if certificate is not None and certificate.expires_on <= timezone.localdate():
+    if certificate is not None and _expired(certificate, on=timezone.localdate()):
         blockers.append(_("The certificate of no criminal record has expired."))
     return blockers
 
@@ -456,7 +462,7 @@ def _suspend_without_certificate(provider_id: int) -> int:
     if locked.status not in WATCHED_STATUSES:
         return 0
     certificate = current_certificate(locked)
-    if certificate is not None and certificate.expires_on > timezone.localdate():
+    if certificate is not None and not _expired(certificate, on=timezone.localdate()):
         return 0  # a current certificate was checked since the list was read
     reason = (
         gettext_noop("No checked certificate of no criminal record is on file.")

@@ -132,8 +132,8 @@ def interview_weights() -> dict[str, Decimal]:
 
 def weighted_score(scores: dict[str, int], weights: dict[str, Decimal]) -> Decimal:
     """The weighted mean of the scores (1-5), normalised by the weight total, to 2 decimals."""
-    total = sum(weights.values())
-    value = sum(weights[name] * scores[name] for name in weights) / total
+    total = sum(weights.values(), Decimal(0))
+    value = sum((weights[name] * scores[name] for name in weights), Decimal(0)) / total
     return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Role
-from core import lifecycle
+from core.lifecycle import Lifecycle
 from core.notifications import notify_user
 
 from ..models import (
@@ -27,14 +27,13 @@ from ..models import (
     InterviewStatus,
     Provider,
     ProviderEvent,
-    ProviderSkill,
     RejectionReason,
     Scorecard,
     VettingDocument,
-    WorkingHours,
 )
 from ..models import ProviderStatus as S
 from ..stages import NEXT_STEP
+from .profile import save_working_profile
 
 _CAN_LEAVE = {S.REJECTED, S.WITHDRAWN}
 ALLOWED_TRANSITIONS = {
@@ -77,16 +76,12 @@ def transition(
     telling them once this commits (core.lifecycle). Extra keyword arguments are saved too."""
     if not reason or not reason.strip():
         raise ProviderTransitionError(_("A reason is required."))
-    return lifecycle.transition(
+    return PROVIDER_LIFECYCLE.transition(
         provider,
         to,
-        allowed=ALLOWED_TRANSITIONS,
-        event_model=ProviderEvent,
         actor=actor,
         reason=reason.strip(),
-        error=ProviderTransitionError,
-        refusal=REFUSAL,
-        notify=tell_status_changed if notify else None,
+        notify=notify,
         event_fields={"reason_code": reason_code},
         **fields,
     )
@@ -104,6 +99,15 @@ def tell_status_changed(event_id: int) -> None:
             "next_step": NEXT_STEP[event.to_status],
         },
     )
+
+
+PROVIDER_LIFECYCLE = Lifecycle(
+    allowed=ALLOWED_TRANSITIONS,
+    event_model=ProviderEvent,
+    error=ProviderTransitionError,
+    refusal=REFUSAL,
+    notify=tell_status_changed,
+)
 
 
 # Applications -------------------------------------------------------------------------------
@@ -235,22 +239,13 @@ def import_vetted_provider(
         status_changed_at=now,
         vetting_completed_at=now,
     )
-    ProviderSkill.objects.bulk_create(
-        [
-            ProviderSkill(provider=provider, skill=item[0], years_of_experience=item[1])
-            if isinstance(item, tuple)
-            else ProviderSkill(provider=provider, skill=item, years_of_experience=experience_years)
-            for item in skills
-        ]
+    save_working_profile(
+        provider=provider,
+        skills=[item if isinstance(item, tuple) else (item, experience_years) for item in skills],
+        areas=areas,
+        weekly_hours=weekly_hours,
     )
-    provider.areas.set(areas)
-    WorkingHours.objects.bulk_create(
-        [
-            WorkingHours(provider=provider, weekday=day, starts=starts, ends=ends)
-            for day, starts, ends in weekly_hours
-        ]
-    )
-    ProviderEvent.record(provider, from_status="", to_status=S.ACTIVE, actor=actor, reason=reason)
+    PROVIDER_LIFECYCLE.begin(provider, actor=actor, reason=reason)
     return provider
 
 

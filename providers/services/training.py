@@ -29,7 +29,8 @@ def _may_teach(user, enrollment: Enrollment) -> bool:
     """The instructor of the enrollment's session, or any vetting staff."""
     if user is None or not user.is_active or not user.is_staff:
         return False
-    if enrollment.session_id is not None and enrollment.session.instructor_id == user.pk:
+    session = enrollment.session
+    if session is not None and session.instructor_id == user.pk:
         return True
     return is_vetting_staff(user)
 

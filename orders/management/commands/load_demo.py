@@ -19,17 +19,15 @@ from providers.models import (
     Course,
     DocumentKind,
     Provider,
-    ProviderEvent,
-    ProviderSkill,
     ProviderStatus,
     ServiceArea,
     Skill,
-    WorkingHours,
 )
 from providers.services import import_vetted_provider, screen_application
 from providers.services.documents import mark_original_checked, upload_document
 from providers.services.interviews import record_scorecard, schedule_interview
-from providers.services.lifecycle import transition
+from providers.services.lifecycle import PROVIDER_LIFECYCLE, transition
+from providers.services.profile import save_working_profile
 from providers.services.training import enroll_in_training
 
 # A tiny valid PDF standing in for a scanned certificate in the demo.
@@ -449,21 +447,13 @@ class Command(BaseCommand):
             address="Demo address, North district",
             experience_years=2,
         )
-        ProviderSkill.objects.create(provider=provider, skill=skill, years_of_experience=2)
-        provider.areas.set([area])
-        WorkingHours.objects.bulk_create(
-            [
-                WorkingHours(provider=provider, weekday=day, starts=time(9), ends=time(17))
-                for day in (5, 6, 0, 1, 2)
-            ]
-        )
-        ProviderEvent.objects.create(
+        save_working_profile(
             provider=provider,
-            from_status="",
-            to_status=ProviderStatus.APPLIED,
-            actor=user,
-            reason=gettext_noop("Application submitted"),
+            skills=[(skill, 2)],
+            areas=[area],
+            weekly_hours=[(day, time(9), time(17)) for day in (5, 6, 0, 1, 2)],
         )
+        PROVIDER_LIFECYCLE.begin(provider, actor=user, reason=gettext_noop("Application submitted"))
         return provider
 
     def _user(self, phone, full_name, password, *, role, superuser=False):
