@@ -17,6 +17,9 @@ Loaded with ``-p tests.requirements_plugin`` (see ``addopts`` in pyproject.toml)
   counts as failed; skipped and xfailed tests count as neither);
 * prints a table of every ID of ``docs/requirements.md`` in the terminal summary and writes
   ``build/requirements.txt``: one line ``R-XXX-N passed=P failed=F`` per ID, in document order.
+  Only a full run (the whole of ``testpaths``, no ``-k``/``-m``, nothing deselected) writes
+  that file: a partial run writes ``build/requirements-partial.txt`` instead and says so, so
+  running one module never makes the coverage look lost.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ MARKER = "requirement"
 PROPERTY = "requirements"
 REQUIREMENTS_DOC = Path("docs") / "requirements.md"
 REPORT_FILE = Path("build") / "requirements.txt"
+PARTIAL_REPORT_FILE = Path("build") / "requirements-partial.txt"
 ID_PATTERN = re.compile(r"R-[A-Z0-9]+-\d+")
 _PLUGIN_NAME = "requirements-tracker"
 
@@ -83,6 +87,7 @@ class RequirementsTracker:
     known: list[str]
     outcomes: dict[str, _Outcome] = field(default_factory=dict)
     collection_failed: bool = False
+    deselected: int = 0
 
     def __post_init__(self) -> None:
         self._known_set = frozenset(self.known)
@@ -121,6 +126,23 @@ class RequirementsTracker:
         # Also called on the pytest-xdist controller for a worker's collection error.
         if report.failed:
             self.collection_failed = True
+
+    def pytest_deselected(self, items) -> None:
+        self.deselected += len(items)
+
+    def is_full_run(self) -> bool:
+        """Every test of the project ran: the whole testpaths (or root), no -k or -m."""
+        config = self.config
+        if config.option.keyword or config.option.markexpr or self.deselected:
+            return False
+        roots = {config.rootpath.resolve()} | {
+            (config.rootpath / path).resolve() for path in config.getini("testpaths")
+        }
+        invoked = config.invocation_params.dir
+        return all((invoked / arg.split("::")[0]).resolve() in roots for arg in config.args)
+
+    def report_file(self) -> Path:
+        return REPORT_FILE if self.is_full_run() else PARTIAL_REPORT_FILE
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -176,7 +198,9 @@ class RequirementsTracker:
             return
         counts = self.counts()
         width = max([len("requirement"), *(len(r) for r in counts)])
-        terminalreporter.write_sep("=", "requirements")
+        terminalreporter.write_sep(
+            "=", "requirements" if self.is_full_run() else "requirements (partial run)"
+        )
         terminalreporter.write_line(f"{'requirement':<{width}}  {'passed':>6}  {'failed':>6}")
         for requirement, (passed, failed) in counts.items():
             note = "  FAILING" if failed else ("  not covered" if not passed else "")
@@ -187,14 +211,14 @@ class RequirementsTracker:
         terminalreporter.write_line(
             f"{covered}/{len(counts)} requirements proven by passing tests, "
             f"{failing} with failures, {len(counts) - covered - failing} not covered; "
-            f"written to {REPORT_FILE}"
+            f"written to {self.report_file()}"
         )
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self._should_report(exitstatus):
             return
-        target = self.config.rootpath / REPORT_FILE
+        target = self.config.rootpath / self.report_file()
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(
             "".join(f"{r} passed={p} failed={f}\n" for r, (p, f) in self.counts().items()),

@@ -341,3 +341,34 @@ def test_counts_reach_the_xdist_controller(project: pytest.Pytester) -> None:
         "R-ORD-1 passed=4 failed=0",
         "R-SUP-1 passed=0 failed=1",
     ]
+
+
+def test_a_partial_run_writes_its_own_file_and_leaves_the_full_report(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_one="""
+        import pytest
+
+        @pytest.mark.requirement("R-ORD-1")
+        def test_ok():
+            pass
+        """,
+        test_two="""
+        import pytest
+
+        @pytest.mark.requirement("R-SUP-1")
+        def test_ok():
+            pass
+        """,
+    )
+    run(project).assert_outcomes(passed=2)
+    full = report_lines(project)
+    assert "R-SUP-1 passed=1 failed=0" in full
+
+    for partial in (("test_one.py",), ("-k", "test_ok and one"), ("-m", "requirement")):
+        result = run(project, *partial)
+        result.stdout.fnmatch_lines(["*requirements (partial run)*", "*requirements-partial.txt"])
+        assert report_lines(project) == full  # the full run's report is left as it was
+    partial_lines = (project.path / "build" / "requirements-partial.txt").read_text().splitlines()
+    assert "R-ORD-1 passed=1 failed=0" in partial_lines
