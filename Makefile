@@ -7,6 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
+# `make run` serves on this port (PORT=8001 make run); links in SMS and email follow it.
+PORT ?= 8000
+export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 # The suite runs on the machine's PostgreSQL and Redis unless told otherwise.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/homeservices)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
@@ -35,8 +39,9 @@ demo: install messages
 	$(PY) manage.py load_demo
 
 run: demo
-	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving $(SITE_URL) in the embedded mode: DEBUG on, SQLite, tasks run in the request;"
+	@echo "not for production (see docs/operations.md). SMS and email are printed here. Ctrl-C stops."
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Guard rails: style, the import contracts (layers, no cycles, each app's models its own),
 # types of core and the services, no model change without its migration, and code size.

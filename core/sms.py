@@ -13,11 +13,18 @@ class SmsDeliveryError(Exception):
     """Raised by a backend for a failure worth retrying (gateway down, rate limited)."""
 
 
+def console_block(title: str, body: str) -> str:
+    """A message as printed in the embedded mode's terminal: a block easy to find among the
+    server's log lines (an applicant reads their phone code there)."""
+    rule = "-" * 72
+    return f"\n{rule}\n{title}\n{rule}\n{body.strip()}\n{rule}\n\n"
+
+
 class ConsoleSmsBackend:
-    """Prints each message; the embedded default."""
+    """Prints each message as a block; the embedded default."""
 
     def send(self, *, to: str, text: str) -> None:
-        sys.stdout.write(f"SMS to {to}: {text}\n")
+        sys.stdout.write(console_block(f"SMS to {to}", text))
         sys.stdout.flush()
 
 

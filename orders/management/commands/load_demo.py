@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -255,7 +256,7 @@ class Command(BaseCommand):
         self._certificates(operator=operator)
         self._vetting(operator=operator, area=areas[0], skill=skills["home-cleaning"])
         self.stdout.write(
-            self.style.SUCCESS("Demo data is loaded. Log in at http://127.0.0.1:8000")
+            self.style.SUCCESS(f"Demo data is loaded. Log in at {settings.SITE_URL}")
         )
         self.stdout.write(f"  Operator (admin): {OPERATOR[0]} / {OPERATOR[2]}  -> /admin/")
         self.stdout.write(f"  Customer:         {CUSTOMER[0]} / {CUSTOMER[2]}")
