@@ -6,6 +6,6 @@ class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("Support")
     staff_permissions = {
-        "support": ["view_ticket", "change_ticket", "view_ticketevent"],
+        "support": ["view_ticket", "add_ticket", "change_ticket", "view_ticketevent"],
         "quality": ["view_ticket", "change_ticket", "view_ticketevent"],
     }

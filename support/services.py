@@ -26,16 +26,32 @@ TICKET_LIFECYCLE = Lifecycle(
 )
 
 
-@transaction.atomic
-def open_ticket(*, opened_by, subject: str, body: str, order=None) -> Ticket:
+def ticket_refusal(*, opened_by, subject: str, body: str, order=None) -> str | None:
+    """Why such a ticket cannot be opened, or None."""
     if order is not None and order.customer_id != opened_by.pk and not opened_by.is_staff:
-        raise TicketError(_("You can only open tickets about your own orders."))
+        return _("You can only open tickets about your own orders.")
     if not subject.strip() or not body.strip():
-        raise TicketError(_("Write a subject and a message."))
+        return _("Write a subject and a message.")
+    return None
+
+
+@transaction.atomic
+def open_ticket(*, opened_by, subject: str, body: str, order=None, recorded_by=None) -> Ticket:
+    """A request for help from `opened_by` (a customer about their order, or anyone without
+    one). `recorded_by` is the support agent who wrote it down from a call; the timeline names
+    them."""
+    refusal = ticket_refusal(opened_by=opened_by, subject=subject, body=body, order=order)
+    if refusal:
+        raise TicketError(refusal)
     ticket = Ticket.objects.create(
         order=order, opened_by=opened_by, subject=subject.strip(), body=body.strip()
     )
-    TICKET_LIFECYCLE.begin(ticket, actor=opened_by, reason=gettext_noop("Opened"))
+    if recorded_by is not None:
+        TICKET_LIFECYCLE.begin(
+            ticket, actor=recorded_by, reason=gettext_noop("Recorded by support for the caller")
+        )
+    else:
+        TICKET_LIFECYCLE.begin(ticket, actor=opened_by, reason=gettext_noop("Opened"))
     return ticket
 
 

@@ -99,3 +99,59 @@ def test_operators_see_and_work_tickets_in_the_admin(client, customer, operator)
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
     assert ticket.events.last().reason == "Compensated with a credit"
+
+
+@pytest.fixture
+def agent_client(client, db):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import OperatorFactory
+
+    agent = OperatorFactory(full_name="Sami Agent", is_superuser=False)
+    agent.groups.add(Group.objects.get(name="support"))
+    client.force_login(agent)
+    client.agent = agent
+    return client
+
+
+@pytest.mark.requirement("R-SUP-1", "R-SEC-2")
+def test_an_agent_records_a_callers_ticket_in_the_admin(agent_client, customer, provider):
+    order = OrderFactory(customer=customer, status="completed", provider=provider)
+    add = reverse("admin:support_ticket_add")
+    assert agent_client.get(add).status_code == 200
+    response = agent_client.post(
+        add,
+        {
+            "opened_by": customer.pk,
+            "order": order.pk,
+            "subject": "Broken vase",
+            "body": "The caller says a vase was broken during the cleaning.",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert (ticket.opened_by, ticket.order, ticket.subject) == (customer, order, "Broken vase")
+    event = ticket.events.get()
+    assert (event.to_status, event.actor, event.reason) == (
+        TicketStatus.OPEN,
+        agent_client.agent,
+        "Recorded by support for the caller",
+    )
+    # The record is then read-only but for the assignee, with its history.
+    page = agent_client.get(reverse("admin:support_ticket_change", args=[ticket.pk]))
+    assert page.status_code == 200 and "Recorded by support for the caller" in page.content.decode()
+
+
+def test_the_admin_refuses_a_ticket_about_someone_elses_order_and_saves_nothing(
+    agent_client, customer, other_customer
+):
+    order = OrderFactory(customer=other_customer)
+    response = agent_client.post(
+        reverse("admin:support_ticket_add"),
+        {"opened_by": customer.pk, "order": order.pk, "subject": "x", "body": "y"},
+    )
+    assert response.status_code == 200
+    assert "You can only open tickets about your own orders." in response.content.decode()
+    assert Ticket.objects.count() == 0
+    missing = agent_client.post(reverse("admin:support_ticket_add"), {"subject": "", "body": ""})
+    assert missing.status_code == 200 and Ticket.objects.count() == 0
