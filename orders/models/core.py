@@ -29,6 +29,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone (taken by an operator)")
     API = "api", _("Mobile app (API)")
     RECURRING = "recurring", _("Recurring series")
+    GUARANTEE = "guarantee", _("Guarantee redo")
 
 
 # Statuses in which the assigned provider's time is taken.

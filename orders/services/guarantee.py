@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
 
-from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order
+from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order, OrderOption
 from ..models import OrderStatus as S
 from ..signals import order_requested
 from .booking import validate_time
@@ -137,9 +137,22 @@ def _book_redo(order: Order, actor, day: date | None, start: time | None) -> Ord
         price=Decimal("0"),
         currency=order.currency,
         status=S.REQUESTED,
-        channel=Channel.PHONE,
+        channel=Channel.GUARANTEE,
         taken_by=actor,
         avoid_provider=order.provider,
+    )
+    # The extras it redoes, at no charge (their minutes are in the length already).
+    OrderOption.objects.bulk_create(
+        [
+            OrderOption(
+                order=redo,
+                option_id=chosen.option_id,
+                name=chosen.name,
+                price=Decimal("0"),
+                extra_minutes=chosen.extra_minutes,
+            )
+            for chosen in order.options.all()
+        ]
     )
     care = care_details_of(order)
     if care is not None:  # the same person is cared for on the redo (R-ORD-1)

@@ -19,10 +19,13 @@ from orders.models import (
     GuaranteeClaim,
     Order,
     OrderEvent,
+    OrderOption,
     OrderStatus,
 )
 from orders.services import guarantee
 from tests.factories import OrderFactory
+
+from .catalogue_factories import ServiceOptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +179,7 @@ def test_redo_creates_a_free_order_that_matching_keeps_from_the_previous_provide
     )
     assert (redo.price, redo.channel, redo.taken_by, redo.avoid_provider) == (
         Decimal("0"),
-        Channel.PHONE,
+        Channel.GUARANTEE,
         operator,
         provider,
     )
@@ -193,6 +196,27 @@ def test_redo_creates_a_free_order_that_matching_keeps_from_the_previous_provide
         f"Order #{done.pk}: we will redo the work at no charge on "
         f"{tomorrow().isoformat()} 10:00 (order #{redo.pk})."
     ]
+
+
+@pytest.mark.requirement("R-ORD-7")
+def test_a_redo_keeps_the_extras_it_redoes_at_no_charge(done, claim, operator, service):
+    fridge = ServiceOptionFactory(service_type=service, code="fridge", name="Inside the fridge")
+    OrderOption.objects.create(
+        order=done,
+        option=fridge,
+        name="Inside the fridge",
+        price=Decimal("300000"),
+        extra_minutes=30,
+    )
+    claim = guarantee.decide_claim(
+        claim=claim, actor=operator, decision="redo", day=tomorrow(), start=time(10)
+    )
+    redo = claim.redo_order
+    assert list(redo.options.values_list("option", "name", "price", "extra_minutes")) == [
+        (fridge.pk, "Inside the fridge", Decimal("0"), 30)
+    ]
+    assert redo.duration == done.duration
+    assert redo.get_channel_display() == "Guarantee redo"
 
 
 @pytest.mark.requirement("R-ORD-7")
