@@ -3,13 +3,18 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .sms import SmsDeliveryError, send_sms
 
 logger = logging.getLogger(__name__)
 
+# Transient failures are retried with exponential backoff, five times at most; a business
+# refusal is an outcome, not a failure, and is never retried.
 RETRY = {"retry_backoff": True, "retry_backoff_max": 600, "max_retries": 5}
+# A task reading and writing the database: retried while the database is briefly unreachable.
+DB_TASK = {"autoretry_for": (OperationalError,), **RETRY}
 
 
 @shared_task(autoretry_for=(SmsDeliveryError, OSError), **RETRY)

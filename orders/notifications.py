@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 from django.urls import reverse
 
 from core.notifications import notify_user
+from core.tasks import DB_TASK
 
 from .models import Channel, CompletionReport, Order, SeriesOccurrence
 
@@ -33,7 +33,7 @@ def tell_order_received(order_id: int) -> None:
     notify_user(user=order.customer, template=f"{TEMPLATES}/{template}", context={"order": order})
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(**DB_TASK)
 def tell_order_received_task(order_id: int) -> None:
     """In a worker: the booking request only queues this (one message), not the rendering and
     the sending. A retry happens only if the order could not be read, before anything is sent."""

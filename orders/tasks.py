@@ -2,8 +2,10 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
+
+from core.tasks import DB_TASK
 
 from . import notifications
 from .api.idempotency import purge_expired_keys
@@ -11,23 +13,13 @@ from .models import Order, OrderStatus
 from .services import recurring
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(**DB_TASK)
 def purge_idempotency_keys_task() -> int:
     """Hourly: forget API Idempotency-Keys older than a day. Safe to run twice."""
     return purge_expired_keys()
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(**DB_TASK)
 def send_day_before_reminders_task() -> int:
     """Hourly: remind the customer and the provider of each confirmed job starting tomorrow
     (local date). Each order is claimed by a conditional UPDATE, so it is reminded once however
@@ -52,12 +44,7 @@ def send_day_before_reminders_task() -> int:
     return sent
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(**DB_TASK)
 def create_recurring_orders_task() -> dict:
     """Hourly: book the dates of every active recurring series in the next
     RECURRING_HORIZON_DAYS. Safe to run twice or in two workers at once (one row per series and

@@ -1,22 +1,15 @@
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 
-from core.tasks import delay_or_log
+from core.tasks import DB_TASK, delay_or_log
 
 from . import services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(**{**DB_TASK, "retry_backoff_max": 60}, acks_late=True)
 def schedule_feedback_call_task(provider_id: int) -> int | None:
     """Put a feedback call on the list if this completion reached a milestone (R-VET-8).
 
@@ -25,12 +18,7 @@ def schedule_feedback_call_task(provider_id: int) -> int | None:
     return call.pk if call else None
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(**DB_TASK)
 def sweep_feedback_calls_task() -> int:
     """Hourly: list the milestone calls a lost message or a broker outage left out."""
     calls = services.schedule_missed_feedback_calls()

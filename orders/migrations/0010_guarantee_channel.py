@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0009_status_events_and_signed_texts_on_core'),
+        ("orders", "0009_status_events_and_signed_texts_on_core"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web'), ('phone', 'Phone (taken by an operator)'), ('api', 'Mobile app (API)'), ('recurring', 'Recurring series'), ('guarantee', 'Guarantee redo')], default='web', max_length=10, verbose_name='channel'),
+            model_name="order",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "Web"),
+                    ("phone", "Phone (taken by an operator)"),
+                    ("api", "Mobile app (API)"),
+                    ("recurring", "Recurring series"),
+                    ("guarantee", "Guarantee redo"),
+                ],
+                default="web",
+                max_length=10,
+                verbose_name="channel",
+            ),
         ),
     ]

@@ -71,26 +71,21 @@ def _reenroll(enrollment, *, actor, confirm):
     reenroll(provider=enrollment.provider, course=enrollment.course, actor=actor)
 
 
-grade_action = action_with_form(
-    name="grade",
-    description=gettext_lazy("Grade"),
-    form_class=GradeForm,
-    form_gets_rows=True,
-    service=_grade,
-)
-flag_action = action_with_form(
-    name="flag_weak_learner",
-    description=gettext_lazy("Flag as a weak learner (sends the application for review)"),
-    form_class=NoteForm,
-    form_gets_rows=True,
-    service=_flag,
-)
-reenroll_action = action_with_form(
-    name="reenroll",
-    description=gettext_lazy("Enrol again in the failed course"),
-    form_class=NoInputForm,
-    form_gets_rows=True,
-    service=_reenroll,
+# Actions on the selected enrollments; each form gets the rows (one score field per row).
+grade_action, flag_action, reenroll_action = (
+    action_with_form(
+        name=name, description=description, form_class=form, form_gets_rows=True, service=service
+    )
+    for name, description, form, service in [
+        ("grade", gettext_lazy("Grade"), GradeForm, _grade),
+        (
+            "flag_weak_learner",
+            gettext_lazy("Flag as a weak learner (sends the application for review)"),
+            NoteForm,
+            _flag,
+        ),
+        ("reenroll", gettext_lazy("Enrol again in the failed course"), NoInputForm, _reenroll),
+    ]
 )
 
 

@@ -255,9 +255,7 @@ class Command(BaseCommand):
                 Provider.objects.filter(pk=provider.pk).update(tier=tier)
         self._certificates(operator=operator)
         self._vetting(operator=operator, area=areas[0], skill=skills["home-cleaning"])
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data is loaded. Log in at {settings.SITE_URL}")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo data is loaded. Log in at {settings.SITE_URL}"))
         self.stdout.write(f"  Operator (admin): {OPERATOR[0]} / {OPERATOR[2]}  -> /admin/")
         self.stdout.write(f"  Customer:         {CUSTOMER[0]} / {CUSTOMER[2]}")
         self.stdout.write(
