@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -216,13 +217,49 @@ def quote_for(
     )
 
 
-def price_for_tier(order, tier: str) -> Decimal:
-    """What `order` costs if a provider of `tier` does it (for matching's recommendations).
+def _repricing(order):
+    """What repricing `order` for a tier needs, read once: its rule in the order's own price
+    book version, its quantity and its options at their booked prices."""
+    rule = rule_for(order.service_type, order.price_book)
+    quantity = order.hours if rule.unit == PricingUnit.PER_HOUR else order.home_area_sqm
+    option_lines = [
+        PriceLine(kind="option", amount=chosen.price, code=chosen.option.code, name=chosen.name)
+        for chosen in order.options.select_related("option")
+    ]
+    return partial(
+        _price_lines,
+        rule=rule,
+        quantity=quantity or 0,
+        difficulty=order.difficulty,
+        option_lines=option_lines,
+    )
 
-    Uses the order's frozen price book version, quantity, condition and option prices, so a
-    newer price book never changes it. An order booked before the price book (no version) keeps
-    its price. `tier` is a providers.models.ProviderTier value.
-    """
+
+WORK_LINES = ("base", "minimum", "difficulty")
+
+
+def lines_for_tier(order, tier: str) -> list[PriceLine] | None:
+    """The order's frozen price lines with the tier line of a provider of `tier` (R-ORD-2):
+    the work (base or minimum, and the home's condition) times that tier's multiplier in the
+    order's own price book version; the options as booked. A newer price book changes
+    nothing. None for an order without a breakdown or a version, whose price stays."""
+    frozen = [line for line in order.price_breakdown if line.kind != "tier"]
+    if order.price_book_id is None or not frozen:
+        return None
+    multiplier = rule_for(order.service_type, order.price_book).tier_multiplier(tier)
+    work = [line for line in frozen if line.kind in WORK_LINES]
+    rest = [line for line in frozen if line.kind not in WORK_LINES]
+    if multiplier == 1:
+        return work + rest
+    subtotal = sum((line.amount for line in work), Decimal("0"))
+    tier_line = PriceLine(
+        kind="tier", amount=_round(subtotal * (multiplier - 1)), code=tier, multiplier=multiplier
+    )
+    return [*work, tier_line, *rest]
+
+
+def price_for_tier(order, tier: str) -> Decimal:
+    """What `order` costs if a provider of `tier` does it (`lines_for_tier`)."""
     return prices_by_tier(order)[tier]
 
 
@@ -230,25 +267,8 @@ def prices_by_tier(order) -> dict[str, Decimal]:
     """price_for_tier for every tier at once (two queries), e.g. for a list of candidates."""
     if order.price_book_id is None:
         return dict.fromkeys(ProviderTier.values, order.price)
-    rule = rule_for(order.service_type, order.price_book)
-    quantity = order.hours if rule.unit == PricingUnit.PER_HOUR else order.home_area_sqm
-    option_lines = [
-        PriceLine(kind="option", amount=chosen.price, name=chosen.name)
-        for chosen in order.options.all()
-    ]
+    lines = _repricing(order)
     return {
-        tier: sum(
-            (
-                line.amount
-                for line in _price_lines(
-                    rule=rule,
-                    quantity=quantity or 0,
-                    difficulty=order.difficulty,
-                    tier=tier,
-                    option_lines=option_lines,
-                )
-            ),
-            Decimal("0"),
-        )
+        tier: sum((line.amount for line in lines(tier=tier)), Decimal("0"))
         for tier in ProviderTier.values
     }

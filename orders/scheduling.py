@@ -412,3 +412,48 @@ def is_start_available(
     return eligible_providers(
         service_type=service_type, area=area, starts_at=starts_at, ends_at=ends_at
     ).exists()
+
+
+@dataclass(frozen=True)
+class NewTime:
+    """A start time an order may move to, and whether its assigned provider can come then."""
+
+    start: time
+    keeps_provider: bool
+
+
+def _without(schedule: DaySchedule, order: Order, day: date) -> DaySchedule:
+    """The provider's schedule without the order being moved (its own time never counts)."""
+    jobs = [job for job in schedule.jobs if job[:2] != (order.starts_at, order.ends_at)]
+    local_day = timezone.localtime(order.starts_at).date()
+    duration = order.ends_at - order.starts_at
+    day_hours, week_hours = schedule.day_hours, schedule.week_hours
+    if local_day == day:
+        day_hours -= duration
+    if _week_bounds(local_day) == _week_bounds(day):
+        week_hours -= duration
+    return DaySchedule(schedule.windows, jobs, day_hours, week_hours)
+
+
+def new_times(*, order: Order, day: date) -> list[NewTime]:
+    """The standard start times on the local `day` the order may move to (the booking rules
+    allow them and somebody can take the job), its assigned provider's first (R-ORD-5). Three
+    queries, however many providers and times."""
+    candidates = bookable_start_times(
+        service_type=order.service_type, day=day, times=START_TIMES, duration=order.duration
+    )
+    if not candidates:
+        return []
+    schedules = day_schedules(service_type=order.service_type, area=order.area, day=day)
+    own = schedules.pop(order.provider_id, None) if order.provider_id else None
+    if own is not None:
+        own = _without(own, order, day)
+    gap = gap_between_jobs()
+    found = []
+    for start, starts_at, ends_at in candidates:
+        keeps = own is not None and is_free(own, starts_at=starts_at, ends_at=ends_at, gap=gap)
+        if keeps or any(
+            is_free(s, starts_at=starts_at, ends_at=ends_at, gap=gap) for s in schedules.values()
+        ):
+            found.append(NewTime(start=start, keeps_provider=keeps))
+    return sorted(found, key=lambda new: not new.keeps_provider)

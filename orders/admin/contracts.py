@@ -27,15 +27,32 @@ class ContractSignatureInline(ReadOnlyTabularInline):
 
 @admin.register(Contract)
 class ContractAdmin(ReadOnlyAdmin):
-    list_display = ("order", "language", "template", "created_at", "verification_link")
-    list_filter = ("language", ("created_at", admin.DateFieldListFilter))
+    list_display = (
+        "order",
+        "status",
+        "provider",
+        "starts_at",
+        "price",
+        "created_at",
+        "verification_link",
+    )
+    list_filter = ("status", "language", ("created_at", admin.DateFieldListFilter))
     search_fields = ("order__id", "public_id", "order__customer__phone")
-    list_select_related = ("order", "template")
+    list_select_related = ("order", "template", "provider__user")
     fields = (
         "order",
+        "status",
+        "provider",
+        "service_type",
+        "starts_at",
+        "ends_at",
+        "price",
         "template",
         "language",
         "created_at",
+        "voided_at",
+        "voided_by",
+        "void_reason",
         "text_sha256",
         "public_id",
         "verification_link",

@@ -67,6 +67,38 @@ class OrderCreateIn(QuoteIn):
     person_cared_for = CareRecipientIn(required=False)
 
 
+class NewTimesQuery(serializers.Serializer):
+    day = serializers.DateField(help_text=_("The local date to move the order to."))
+
+
+class NewTimeOut(serializers.Serializer):
+    start = serializers.TimeField(format="%H:%M")
+    keeps_provider = serializers.BooleanField(
+        help_text=_(
+            "The assigned provider can come then. Another time releases them: the contract is "
+            "voided and the customer chooses a new provider."
+        )
+    )
+
+
+class NewTimesOut(serializers.Serializer):
+    day = serializers.DateField()
+    times = NewTimeOut(many=True)
+
+
+class RescheduleIn(serializers.Serializer):
+    day = serializers.DateField()
+    start = serializers.ChoiceField(choices=[t.strftime("%H:%M") for t in START_TIMES])
+    reason = serializers.CharField(max_length=500)
+    release_provider = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Required for a time the assigned provider cannot come: they are released, the "
+            "contract is voided and the customer chooses a new provider."
+        ),
+    )
+
+
 class CancelIn(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500,

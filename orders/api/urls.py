@@ -10,6 +10,12 @@ urlpatterns = [
     path("v1/orders", views.OrderListCreateView.as_view(), name="orders"),
     path("v1/orders/<int:pk>", views.OrderDetailView.as_view(), name="order"),
     path("v1/orders/<int:pk>/cancel", views.OrderCancelView.as_view(), name="order_cancel"),
+    path("v1/orders/<int:pk>/new-times", views.OrderNewTimesView.as_view(), name="order_new_times"),
+    path(
+        "v1/orders/<int:pk>/reschedule",
+        views.OrderRescheduleView.as_view(),
+        name="order_reschedule",
+    ),
     path(
         "v1/orders/<int:pk>/repeat-agreement",
         recurring.RepeatAgreementView.as_view(),

@@ -1,5 +1,7 @@
 """The mobile API: one thin view per use case. Parse, call orders services, serialize."""
 
+from datetime import time
+
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,21 +13,24 @@ from rest_framework.response import Response
 from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
 from core.api import ErrorOut
 
-from .. import availability, selectors
+from .. import availability, scheduling, selectors
 from ..models import Channel, Difficulty, Order
 from ..pricing import quote_for
 from ..services.booking import BookingRequest, book_order, check_booking
-from ..services.lifecycle import cancel_order
+from ..services.lifecycle import cancel_order, reschedule_order
 from . import idempotency
 from .catalogue import price_lines_out
 from .serializers import (
     CancelIn,
+    NewTimesOut,
+    NewTimesQuery,
     OrderCreateIn,
     OrderDetailOut,
     OrderListItemOut,
     OrderPageOut,
     QuoteIn,
     QuoteOut,
+    RescheduleIn,
     SlotsOut,
     SlotsQuery,
 )
@@ -243,5 +248,47 @@ class OrderCancelView(OrderAPIView):
         data = CancelIn(data=request.data)
         data.is_valid(raise_exception=True)
         cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        return Response(OrderDetailOut(order, context={"request": request}).data)
+
+
+class OrderNewTimesView(OrderAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_new_times",
+        summary="The times one of your orders can move to that day, its provider's first",
+        parameters=[NewTimesQuery],
+        responses={200: NewTimesOut, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request, pk):
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        query = NewTimesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data["day"]
+        times = scheduling.new_times(order=order, day=day)
+        return Response(NewTimesOut({"day": day, "times": times}).data)
+
+
+class OrderRescheduleView(OrderAPIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="orders_reschedule",
+        summary="Move one of your orders to another time",
+        request=RescheduleIn,
+        responses={200: OrderDetailOut, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request, pk):
+        order = _order_with_timeline(customer=request.user, pk=pk)
+        data = RescheduleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        reschedule_order(
+            order=order,
+            actor=request.user,
+            day=fields["day"],
+            start=time.fromisoformat(fields["start"]),
+            reason=fields["reason"],
+            release_provider=fields["release_provider"],
+        )
         order = _order_with_timeline(customer=request.user, pk=pk)
         return Response(OrderDetailOut(order, context={"request": request}).data)

@@ -3,6 +3,7 @@ from datetime import time
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -193,13 +194,66 @@ class CancelForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
+    """A new time for an order (R-ORD-5): the times somebody is free that day, the assigned
+    provider's first; a time they cannot come needs `release_provider` ticked."""
+
     day = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TypedChoiceField(
         label=_("New start time"),
-        choices=[(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in START_TIMES],
         coerce=lambda value: time.fromisoformat(value),
+        error_messages={
+            "invalid_choice": _("Nobody is free then that day; choose one of the times listed.")
+        },
     )
     reason = forms.CharField(label=_("Why does the time change?"), max_length=500)
+    release_provider = forms.BooleanField(
+        label=_("Yes: release my provider, void the contract and let me choose a new provider"),
+        required=False,
+        help_text=_("Only for a time in the list of another provider's times."),
+    )
+
+    def __init__(self, *args, order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        day = self._day()
+        self.initial.setdefault("day", day)
+        self.fields["start"].choices = self._start_choices(order, day)
+        self.fields["day"].widget.attrs.update(
+            {
+                "hx-get": reverse("orders:reschedule", args=[order.pk]),
+                "hx-trigger": "change",
+                "hx-target": "#new-start-times",
+                "hx-select": "#new-start-times",
+                "hx-swap": "outerHTML",
+            }
+        )
+        if order.provider_id is None:
+            del self.fields["release_provider"]
+
+    def _day(self):
+        value = self.data.get("day") if self.is_bound else None
+        if value is None and self.initial.get("day"):
+            return self.initial["day"]
+        try:
+            return self.fields["day"].to_python(value) if value else None
+        except ValidationError:
+            return None
+
+    @staticmethod
+    def _start_choices(order, day) -> list:
+        if day is None:
+            day = timezone.localdate(order.starts_at)
+        times = scheduling.new_times(order=order, day=day)
+        keeps = [(t.start.strftime("%H:%M"),) * 2 for t in times if t.keeps_provider]
+        others = [(t.start.strftime("%H:%M"),) * 2 for t in times if not t.keeps_provider]
+        if order.provider_id is None:
+            return others
+        name = {"name": order.provider.first_name}
+        groups = [
+            (gettext("With %(name)s") % name, keeps),
+            (gettext("With another provider (%(name)s is released)") % name, others),
+        ]
+        return [(label, times) for label, times in groups if times]
 
 
 class ClaimForm(forms.Form):

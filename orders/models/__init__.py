@@ -2,7 +2,13 @@
 
 from .care import CareRecipient, CareRecipientAccess, Condition, Mobility
 from .catalogue import ServiceCategory, ServiceOption, ServiceType
-from .contracts import Contract, ContractParty, ContractSignature, ContractTemplate
+from .contracts import (
+    Contract,
+    ContractParty,
+    ContractSignature,
+    ContractStatus,
+    ContractTemplate,
+)
 from .core import (
     BLOCKING_STATUSES,
     CANCELLABLE_STATUSES,
@@ -50,6 +56,7 @@ __all__ = [
     "Contract",
     "ContractParty",
     "ContractSignature",
+    "ContractStatus",
     "ContractTemplate",
     "Difficulty",
     "GuaranteeClaim",

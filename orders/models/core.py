@@ -233,6 +233,12 @@ class Order(models.Model):
         }
 
     @property
+    def contract(self):
+        """The contract in force, if any (a query; orders.services.contracts.current_contract
+        is the service's way)."""
+        return self.contracts.filter(status="current").first()
+
+    @property
     def price_breakdown(self):
         """The frozen price lines as PriceLine objects (labels translated)."""
         return [PriceLine.from_json(line) for line in self.price_lines or []]

@@ -1,16 +1,20 @@
 """Electronic service contracts (R-ORD-4, R-QC-6).
 
-When a provider is assigned (`lifecycle.confirm_order`), the contract is generated once from the
+When a provider is assigned (`lifecycle.confirm_order`), a contract is generated from the
 newest `ContractTemplate` in the customer's language and frozen:
 
     text = render(f"{template.title}\\n\\n{template.body}")  (both are Django template text;
            line endings "\\n", no trailing spaces, one final newline)
     text_sha256 = sha256(text.encode("utf-8")).hexdigest()
 
-The customer and the assigned provider each sign that exact text by typing their full name; the
+The customer and the provider it names each sign that exact text by typing their full name; the
 signature keeps the time, IP address, browser and the SHA-256 of the text signed. The job cannot
-start before both have signed. Contracts and signatures are never changed (the models refuse a
-second save; the admin shows them read-only).
+start before both have signed. A contract and its signatures are never changed (the models
+refuse a second save, a trigger refuses an update of the text or the terms, the admin shows
+them read-only). A contract follows the job: it records the provider, service, time and price
+it states, and when any of them changes (another provider, a new time, a price for another
+tier) the contract in force is voided (who, when, why; both parties told) and a new one is
+issued for both to sign.
 """
 
 from django.conf import settings
@@ -20,6 +24,7 @@ from django.template import Context, Template
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
 from core.signing import normalised_text, text_sha256, typed_name_refusal
@@ -28,13 +33,14 @@ from ..models import (
     Contract,
     ContractParty,
     ContractSignature,
+    ContractStatus,
     ContractTemplate,
     Order,
     SeriesOccurrence,
 )
 from ..models import OrderStatus as S
 from ..money import format_amount, format_money
-from .common import OrderError
+from .common import OrderError, add_note
 
 
 class ContractError(OrderError):
@@ -101,19 +107,28 @@ def render_contract(template: ContractTemplate, order: Order) -> str:
     return normalised_text(text)
 
 
+def current_contract(order: Order) -> Contract | None:
+    """The order's contract in force, if any."""
+    return Contract.objects.current().filter(order=order).select_related("provider__user").first()
+
+
 @transaction.atomic
-def generate_contract(*, order: Order) -> Contract:
-    """Make the order's contract once its provider is assigned; an order keeps one contract."""
+def generate_contract(*, order: Order, actor=None) -> Contract:
+    """The contract for the job as it is now (R-ORD-4): the one in force if it still describes
+    the job (its provider, service, time and price), else that one is voided (recorded, both
+    parties told) and a new one is issued for both to sign. `actor` is who changed the job."""
     order = (
         Order.objects.select_for_update(of=("self",))
         .select_related("customer", "provider__user", "service_type", "area")
         .get(pk=order.pk)
     )
-    existing = Contract.objects.filter(order=order).first()
-    if existing is not None:
+    existing = current_contract(order)
+    if existing is not None and existing.describes(order):
         return existing
     if order.provider_id is None:
         raise ContractError(_("The contract is prepared once a provider accepts the order."))
+    if existing is not None:
+        _void(existing, actor=actor, reason=_what_changed(existing, order))
     template = current_template(order.customer.preferred_language or settings.LANGUAGE_CODE)
     text = render_contract(template, order)
     contract = Contract.objects.create(
@@ -122,6 +137,11 @@ def generate_contract(*, order: Order) -> Contract:
         language=template.language,
         text=text,
         text_sha256=text_sha256(text),
+        provider=order.provider,
+        service_type=order.service_type,
+        starts_at=order.starts_at,
+        ends_at=order.ends_at,
+        price=order.price,
     )
     # An occurrence of a recurring series with a standing agreement is signed by the customer
     # under that agreement; the provider still signs it.
@@ -131,27 +151,88 @@ def generate_contract(*, order: Order) -> Contract:
     return contract
 
 
+# Why a contract no longer describes the job, as stored on it (English message ids).
+CHANGED_PROVIDER = gettext_noop("The provider changed")
+CHANGED_TIME = gettext_noop("The time changed")
+CHANGED_PRICE = gettext_noop("The price changed")
+CHANGED_SERVICE = gettext_noop("The service changed")
+
+
+def _what_changed(contract: Contract, order: Order) -> str:
+    """The main change (one message id, translated when shown): provider, time, price,
+    service."""
+    for changed, reason in (
+        (contract.provider_id != order.provider_id, CHANGED_PROVIDER),
+        ((contract.starts_at, contract.ends_at) != (order.starts_at, order.ends_at), CHANGED_TIME),
+        (contract.price != order.price, CHANGED_PRICE),
+        (contract.service_type_id != order.service_type_id, CHANGED_SERVICE),
+    ):
+        if changed:
+            return reason
+    return CONTRACT_VOIDED
+
+
+@transaction.atomic
+def void_contract(*, order: Order, actor, reason: str) -> Contract | None:
+    """Void the order's contract in force, if any (its provider released, the job off): it is
+    kept as it was, marked voided with who, when and why, and both parties are told."""
+    existing = current_contract(order)
+    if existing is None:
+        return None
+    _void(existing, actor=actor, reason=reason)
+    return existing
+
+
+def _void(contract: Contract, *, actor, reason: str) -> None:
+    # An update of the status only: the text and the terms never change (a trigger too).
+    Contract.objects.filter(pk=contract.pk, status=ContractStatus.CURRENT).update(
+        status=ContractStatus.VOIDED, voided_at=timezone.now(), voided_by=actor, void_reason=reason
+    )
+    contract.status = ContractStatus.VOIDED
+    add_note(contract.order, actor=actor, reason=CONTRACT_VOIDED)
+    contract_id = contract.pk
+    transaction.on_commit(lambda: _tell_parties_contract_voided(contract_id))
+
+
+CONTRACT_VOIDED = gettext_noop("The contract was voided: it no longer described the job")
+
+
+def _parties(contract: Contract) -> list[tuple[str, object]]:
+    """(party, user) of the contract: its order's customer and the provider it names."""
+    parties: list[tuple[str, object]] = [(ContractParty.CUSTOMER, contract.order.customer)]
+    if contract.provider is not None:
+        parties.append((ContractParty.PROVIDER, contract.provider.user))
+    return parties
+
+
+def _tell_parties_contract_voided(contract_id: int) -> None:
+    contract = Contract.objects.select_related(
+        "order__customer", "provider__user", "order__service_type"
+    ).get(pk=contract_id)
+    for party, user in _parties(contract):
+        notify_user(
+            user=user,
+            template="orders/notifications/contract_voided",
+            context={"order": contract.order, "contract": contract, "party": party},
+        )
+
+
 def _tell_parties_contract_ready(contract_id: int) -> None:
     contract = Contract.objects.select_related(
-        "order__customer", "order__provider__user", "order__service_type"
+        "order__customer", "provider__user", "order__service_type"
     ).get(pk=contract_id)
-    order = contract.order
     # Signed already by a recurring series' standing agreement: say so instead of "sign it".
     agreements = dict(
         contract.signatures.filter(standing_agreement__isnull=False).values_list(
             "party", "standing_agreement_id"
         )
     )
-    assert order.provider is not None  # a contract exists only for an assigned order
-    for party, user in (
-        (ContractParty.CUSTOMER, order.customer),
-        (ContractParty.PROVIDER, order.provider.user),
-    ):
+    for party, user in _parties(contract):
         notify_user(
             user=user,
             template="orders/notifications/contract_ready",
             context={
-                "order": order,
+                "order": contract.order,
                 "contract": contract,
                 "party": party,
                 "standing_agreement": agreements.get(party),
@@ -168,17 +249,21 @@ def is_fully_signed(contract: Contract) -> bool:
 
 
 def order_is_fully_signed(order: Order) -> bool:
-    contract = Contract.objects.filter(order=order).first()
-    return contract is not None and is_fully_signed(contract)
+    """The contract in force describes the job as it is, and the customer and the provider it
+    names have both signed it (R-ORD-4): nothing else lets the job start."""
+    contract = current_contract(order)
+    return contract is not None and contract.describes(order) and is_fully_signed(contract)
 
 
-def party_of(order: Order, user) -> str | None:
-    """Which side `user` signs for on this order, or None if neither."""
+def party_of(order: Order, user, contract: Contract | None = None) -> str | None:
+    """Which side `user` signs for (the order's customer, or the provider the contract names,
+    else the order's provider), or None if neither."""
     if user is None or not user.is_authenticated:
         return None
     if order.customer_id == user.pk:
         return ContractParty.CUSTOMER
-    if order.provider is not None and order.provider.user_id == user.pk:
+    provider = contract.provider if contract is not None else order.provider
+    if provider is not None and provider.user_id == user.pk:
         return ContractParty.PROVIDER
     return None
 
@@ -201,10 +286,18 @@ def sign_contract(
         .select_related("provider__user")
         .get(pk=contract.order_id)
     )
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if party not in ContractParty.values or party_of(order, user) != party:
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .get(pk=contract.pk)
+    )
+    if party not in ContractParty.values or party_of(order, user, contract) != party:
         raise ContractError(
-            _("Only the customer and the assigned provider can sign this contract.")
+            _("Only the customer and the provider it names can sign this contract.")
+        )
+    if not contract.is_current or not contract.describes(order):
+        raise ContractError(
+            _("This contract was voided because the job changed; sign the new one instead.")
         )
     if order.status == S.CANCELLED:
         raise ContractError(_("This order is cancelled; its contract can no longer be signed."))
@@ -264,8 +357,11 @@ def sign_under_standing_agreement(*, contract: Contract) -> ContractSignature | 
 
 
 def with_signature_flags(orders: QuerySet) -> QuerySet:
-    """Annotate orders with `customer_signed` and `provider_signed` (one query for a list)."""
-    signatures = ContractSignature.objects.filter(contract__order=OuterRef("pk"))
+    """Annotate orders with `customer_signed` and `provider_signed`, on their contract in force
+    (one query for a list)."""
+    signatures = ContractSignature.objects.filter(
+        contract__order=OuterRef("pk"), contract__status=ContractStatus.CURRENT
+    )
     return orders.annotate(
         customer_signed=Exists(signatures.filter(party=ContractParty.CUSTOMER)),
         provider_signed=Exists(signatures.filter(party=ContractParty.PROVIDER)),

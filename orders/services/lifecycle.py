@@ -17,8 +17,9 @@ from core.notifications import notify_user
 from providers.models import Provider, WorkingHours
 
 from .. import notifications, scheduling
-from ..models import BalanceEntry, Order
+from ..models import BalanceEntry, Channel, Order
 from ..models import OrderStatus as S
+from ..pricing import lines_for_tier
 from ..signals import order_completed, order_requested
 from .booking import validate_time
 from .common import (
@@ -31,7 +32,12 @@ from .common import (
     tell_provider,
     transition,
 )
-from .contracts import generate_contract, order_is_fully_signed
+from .contracts import (
+    current_contract,
+    generate_contract,
+    order_is_fully_signed,
+    void_contract,
+)
 from .execution import has_checked_in, save_report, validate_report
 
 
@@ -89,7 +95,33 @@ def confirm_order(
             )
     except IntegrityError as exc:  # the exclusion constraint lost a race for us
         raise DoubleBookingError(_("This provider is already booked at that time.")) from exc
-    generate_contract(order=order)  # R-ORD-4: both parties sign it before the job starts
+    reprice_for_provider(order=order, provider=provider, actor=actor)
+    # R-ORD-4: both parties sign it before the job starts; a contract for another provider,
+    # time or price is voided and a new one issued.
+    generate_contract(order=order, actor=actor)
+    return order
+
+
+REPRICED_REASON = gettext_noop("Priced for the provider's qualification")
+
+
+def reprice_for_provider(*, order: Order, provider: Provider, actor=None) -> Order:
+    """The customer pays the price of the provider who does the job (R-ORD-2): the order's own
+    price book version at that provider's tier (e.g. experienced: x1.15), recorded on the
+    timeline. Called in the transaction that records the customer's choice or a provider's
+    acceptance, so a job matched to a provider of another tier is priced again. A guarantee
+    redo stays free; an order without a frozen breakdown keeps its price. A contract stating
+    another price is voided by `generate_contract`."""
+    lines = lines_for_tier(order, provider.tier)
+    if order.channel == Channel.GUARANTEE or lines is None:
+        return order
+    price = sum((line.amount for line in lines), Decimal("0"))
+    price_lines = [line.to_json() for line in lines]
+    if price == order.price and price_lines == order.price_lines:
+        return order
+    order.price, order.price_lines = price, price_lines
+    order.save(update_fields=["price", "price_lines"])
+    add_note(order, actor=actor, reason=REPRICED_REASON)
     return order
 
 
@@ -263,12 +295,32 @@ def _check_may_reschedule(order: Order, actor) -> None:
         )
 
 
+class ReleasesProvider(OrderError):
+    """The assigned provider cannot come at the new time: moving there releases them, voids
+    the contract and sends the order back to choosing; the mover must say so."""
+
+
+RELEASED_REASON = gettext_noop("The provider is not free at the new time; finding another")
+
+
 @transaction.atomic
-def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str) -> Order:
-    """Move an order not yet started to another time at the same price.
+def reschedule_order(
+    *,
+    order: Order,
+    actor,
+    day: date,
+    start: time,
+    reason: str,
+    release_provider: bool = False,
+) -> Order:
+    """Move an order not yet started to another time at the same price (R-ORD-5).
 
     Customers may do it only within the free-cancellation window; operators at any time. A
-    confirmed job keeps its provider if they are free then; otherwise it goes back to matching.
+    confirmed job keeps its provider when they are free then (a new contract for the new time is
+    issued for both to sign). A time they are not free at releases them (the contract voided,
+    the order back to choosing a provider) only with `release_provider`; otherwise
+    ReleasesProvider says plainly what would happen. `orders.scheduling.new_times` lists the
+    times, the provider's first.
     """
     if not reason.strip():
         raise OrderError(_("Say why the time changes."))
@@ -300,20 +352,30 @@ def reschedule_order(*, order: Order, actor, day: date, start: time, reason: str
             for name, value in {**moved, "blocked_until": busy_until}.items():
                 setattr(order, name, value)
             order.save(update_fields=["starts_at", "ends_at", "blocked_until"])
+            if current_contract(order) is not None:  # void the old time's, issue the new
+                generate_contract(order=order, actor=actor)
             order_id = order.pk
             transaction.on_commit(
                 lambda: tell_provider(order_id, "job_rescheduled", old_start=old_start)
             )
             return order
+        if not release_provider:
+            message = _(
+                "%(name)s is not free at the new time. If you choose it, %(name)s is released, "
+                "the contract is voided and you choose a new provider for the new time. Confirm "
+                "to go ahead, or pick a time when %(name)s can come."
+            ) % {"name": provider.first_name}
+            raise ReleasesProvider({"release_provider": message})
         order = transition(
             order,
             S.REQUESTED,
             actor=actor,
-            reason=gettext_noop("The provider is not free at the new time; finding another"),
+            reason=RELEASED_REASON,
             provider=None,
             blocked_until=None,
             **moved,
         )
+        void_contract(order=order, actor=actor, reason=RELEASED_REASON)
         order_id, provider_id = order.pk, provider.pk
         transaction.on_commit(lambda: _tell_released_provider(order_id, provider_id, old_start))
     elif order.status in (S.OFFERED, S.NO_PROVIDER):

@@ -1,7 +1,7 @@
 from django import template
 
-from ..models import Contract, ContractParty
-from ..services.contracts import signed_parties
+from ..models import ContractParty
+from ..services.contracts import current_contract, signed_parties
 
 register = template.Library()
 
@@ -9,7 +9,7 @@ register = template.Library()
 @register.inclusion_tag("orders/fragment_contract_panel.html")
 def contract_panel(order):
     """The contract's status and the link to read and sign it, on the customer's order page."""
-    contract = Contract.objects.filter(order=order).first()
+    contract = current_contract(order)
     parties = signed_parties(contract) if contract else set()
     return {
         "order": order,

@@ -35,17 +35,20 @@ def _order_for_party(request, pk, *, staff_too=False) -> Order:
 
 
 def _contract_of(order: Order) -> Contract | None:
-    contract = Contract.objects.filter(order=order).first()
-    if contract is None and order.status == OrderStatus.CONFIRMED and order.provider_id:
-        contract = contracts.generate_contract(order=order)  # confirmed before contracts existed
+    """The contract in force; a confirmed job without one that describes it (confirmed before
+    contracts existed, or changed since) gets it now."""
+    contract = contracts.current_contract(order)
+    stale = contract is None or not contract.describes(order)
+    if stale and order.status == OrderStatus.CONFIRMED and order.provider_id:
+        contract = contracts.generate_contract(order=order)
     return contract
 
 
 @login_required
 def contract_page(request, pk):
     order = _order_for_party(request, pk)
-    party = contracts.party_of(order, request.user)
     contract = _contract_of(order)
+    party = contracts.party_of(order, request.user, contract)
     signatures = list(contract.signatures.select_related("signer")) if contract else []
     can_sign = (
         contract is not None
@@ -118,7 +121,9 @@ def render_contract_pdf(contract: Contract, *, verify_url: str) -> bytes:
 @login_required
 def contract_pdf(request, pk):
     order = _order_for_party(request, pk, staff_too=True)
-    contract = get_object_or_404(Contract.objects.select_related("order"), order=order)
+    contract = _contract_of(order)
+    if contract is None:
+        raise Http404
     verify_url = request.build_absolute_uri(reverse("contract_verify", args=[contract.public_id]))
     pdf = render_contract_pdf(contract, verify_url=verify_url)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -129,7 +134,7 @@ def contract_pdf(request, pk):
 def contract_verify(request, public_id):
     """Public: proves that the stored text is the one signed, without showing the text."""
     contract = get_object_or_404(
-        Contract.objects.select_related("order__customer", "order__provider__user"),
+        Contract.objects.select_related("order__customer", "provider__user", "voided_by"),
         public_id=public_id,
     )
     stored = text_sha256(contract.text)

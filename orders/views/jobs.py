@@ -16,12 +16,12 @@ from accounts.decorators import provider_required
 
 from .. import selectors
 from ..forms.jobs import CheckInForm, CompletionForm
-from ..models import ArrivalCheckIn, CompletionReport, Contract, ContractParty
+from ..models import ArrivalCheckIn, CompletionReport, ContractParty
 from ..models import OrderStatus as S
 from ..services import execution, lifecycle
 from ..services.care import care_recipient_for
 from ..services.common import OrderError
-from ..services.contracts import signed_parties
+from ..services.contracts import current_contract, signed_parties
 
 
 def _provider_job(request, pk):
@@ -38,7 +38,7 @@ def _back(request, order):
 
 
 def _page(request, order, *, check_in_form=None, completion_form=None, status=200):
-    contract = Contract.objects.filter(order=order).first()
+    contract = current_contract(order)
     parties = signed_parties(contract) if contract else set()
     fully_signed = {ContractParty.CUSTOMER, ContractParty.PROVIDER} <= parties
     check_in = ArrivalCheckIn.objects.filter(order=order).first()

@@ -1,8 +1,11 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -124,7 +127,7 @@ def _change_context(order):
         # Customers may move an order only within the free window; staff use the admin.
         "can_reschedule": order.status in lifecycle.RESCHEDULABLE_STATUSES
         and timezone.now() <= lifecycle.cancellation_terms(order).free_until,
-        "reschedule_form": RescheduleForm(),
+        "reschedule_url": reverse("orders:reschedule", args=[order.pk]),
         "can_claim": guarantee.can_claim_guarantee(order),
         "claim_form": ClaimForm(),
         "claim": getattr(order, "guarantee_claim", None),
@@ -133,21 +136,40 @@ def _change_context(order):
 
 @customer_required
 def order_reschedule(request, pk):
-    order = get_object_or_404(selectors.orders_for_customer(customer=request.user), pk=pk)
-    form = RescheduleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """Move the order to a new time: the times the provider can come first; a time they cannot
+    is taken only once the customer ticked that the provider is released (R-ORD-5)."""
+    order = get_object_or_404(
+        selectors.orders_for_customer(customer=request.user).select_related("provider__user"),
+        pk=pk,
+    )
+    data = request.POST if request.method == "POST" else None
+    form = RescheduleForm(data, order=order, initial={"day": _day_asked(request, order)})
+    if data is not None and form.is_valid():
         try:
             lifecycle.reschedule_order(order=order, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _show_refusal(form, error)
         else:
             messages.success(request, _("The time of your order has changed."))
             return redirect("orders:detail", pk=order.pk)
     return render(request, "orders/reschedule.html", {"order": order, "form": form})
+
+
+def _day_asked(request, order):
+    """The day whose times the page lists: ?day= (htmx, when the date changes), else the
+    order's own day."""
+    try:
+        return date.fromisoformat(request.GET["day"])
+    except (KeyError, ValueError):
+        return timezone.localdate(order.starts_at)
+
+
+def _show_refusal(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @customer_required

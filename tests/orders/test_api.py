@@ -699,6 +699,8 @@ def test_the_schema_documents_every_operation_with_a_success_body(client):
         ("/api/v1/orders", "post"),
         ("/api/v1/orders/{id}", "get"),
         ("/api/v1/orders/{id}/cancel", "post"),
+        ("/api/v1/orders/{id}/new-times", "get"),
+        ("/api/v1/orders/{id}/reschedule", "post"),
         ("/api/v1/orders/{id}/repeat-agreement", "get"),
         ("/api/v1/series", "get"),
         ("/api/v1/series", "post"),

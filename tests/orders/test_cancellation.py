@@ -230,9 +230,25 @@ def test_rescheduling_to_a_busy_time_sends_the_order_back_to_matching(
         starts_at=local_datetime(3, 14),
         ends_at=local_datetime(3, 16),
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with pytest.raises(lifecycle.ReleasesProvider) as refused:
         lifecycle.reschedule_order(
             order=confirmed, actor=customer, day=day_of(confirmed), start=time(14), reason="Work"
+        )
+    assert "Maryam is not free at the new time" in refused.value.message_dict["release_provider"][0]
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.provider, OrderEvent.objects.count()) == (
+        OrderStatus.CONFIRMED,
+        provider,
+        0,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.reschedule_order(
+            order=confirmed,
+            actor=customer,
+            day=day_of(confirmed),
+            start=time(14),
+            reason="Work",
+            release_provider=True,
         )
     confirmed.refresh_from_db()
     # Matching ran on commit and offered the new time to the provider who is free then.
