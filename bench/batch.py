@@ -6,7 +6,7 @@ Builds (or reuses, while its size marker matches) a PostgreSQL database (DATABAS
 postgres://postgres@127.0.0.1:5432/hs_bench_batch; refused without "bench" in its name) with
 5,000 providers over 50 areas and 1,000 requested orders, all tomorrow (bench/datagen.py, the
 generator of bench/matching.py), then plans the batch for all 1,000 orders at once with
-`matching.batch_services.plan_batch` and prints:
+`matching.batch.plan.plan_batch` and prints:
 
 - the time to build the problem from the database (the providers' pool, eligibility of every
   pair, features and scores: `build_problem`) and the time to solve it (`assign_optimal`: the
@@ -50,8 +50,8 @@ def main() -> None:
         syncdb=syncdb,
         say=say,
     )
-    from matching.batch import assign_optimal
-    from matching.batch_services import build_problem
+    from matching.batch.problem import build_problem
+    from matching.batch.solver import assign_optimal
     from orders.models import Order
 
     def load():

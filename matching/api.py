@@ -1,6 +1,6 @@
 """The mobile API for choosing a provider (R-MAT-2): the shown recommendations, pick one, or ask
 for others. Same authentication, permissions and error shape as orders/api; the views only
-parse, call matching's services and serialize."""
+parse, call matching's services (matching/requests.py) and serialize."""
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -13,7 +13,7 @@ from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
 from orders.api.views import NOT_FOUND
 from orders.models import OrderStatus
 
-from . import selectors, services
+from . import requests, selectors
 
 TAGS = ["matching"]
 
@@ -113,7 +113,7 @@ class ChooseView(CustomerAPIView):
         order = get_object_or_404(selectors.orders_for_choosing(customer=request.user), pk=pk)
         data = ChooseIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.choose_provider(
+        requests.choose_provider(
             order=order, provider_id=data.validated_data["provider_id"], customer=request.user
         )
         return _recommendations_response(request, pk, status.HTTP_202_ACCEPTED)
@@ -129,7 +129,7 @@ class OthersView(CustomerAPIView):
     )
     def post(self, request, pk):
         order = get_object_or_404(selectors.orders_for_choosing(customer=request.user), pk=pk)
-        services.ask_for_other_providers(order=order, customer=request.user)
+        requests.ask_for_other_providers(order=order, customer=request.user)
         return _recommendations_response(request, pk, status.HTTP_202_ACCEPTED)
 
 

@@ -12,7 +12,7 @@ class MatchingConfig(AppConfig):
             "view_offer",
             "view_recommendation",
             "audit_matching",
-            "run_batch_assignment",  # the batch assignment page (views_batch.py)
+            "run_batch_assignment",  # the batch assignment page (views/batch.py)
             "view_batchrun",
         ],
         "quality": ["view_offer", "view_recommendation"],

@@ -7,9 +7,10 @@ subqueries per candidate (bench/README.md, matching). Here the same rules run on
 
 1. the rosters (matching/roster.py): the standing data of the area's providers and of those
    with a travel radius, cached in memory between changes, on which the rules that depend on
-   them alone are decided at once per order (qualified, skilled, working for the whole job that
-   weekday, not on time off, in the area or within their radius) with the score's fixed
-   features (rating, jobs of the service, distance, an active reward);
+   them alone are decided at once per order (matching/eligibility.py: qualified, skilled,
+   working for the whole job that weekday, not on time off, in the area or within their
+   radius) with the score's fixed features (rating, jobs of the service, distance, an active
+   reward);
 2. three small queries for what belongs to the moment: the service's required skills, who was
    already offered the order, and the providers this customer rated well;
 3. the candidates' jobs around the order (their hours that local day and week, and whether one
@@ -48,10 +49,9 @@ from orders.scheduling import (
     day_hours_limit,
     gap_between_jobs,
 )
-from providers.models import ProviderStatus, ProviderTier
-from providers.models.core import BOOKABLE_STATUSES
 
 from . import roster, scoring
+from .eligibility import JobTerms, eligible, within_reach
 from .models import Offer
 
 # Exact totals are rounded to 1e-6 per part; the inline totals may differ from them by a few
@@ -64,8 +64,6 @@ READ_STEPS = (48, 256)
 
 def _good_experiences(order: Order) -> list[int]:
     """Providers this customer rated well on average (selectors.with_features' past_good)."""
-    from .selectors import GOOD_EXPERIENCE  # selectors imports this module
-
     return list(
         Order.objects.filter(
             customer_id=order.customer_id, provider__isnull=False, customer_rating__isnull=False
@@ -73,7 +71,7 @@ def _good_experiences(order: Order) -> list[int]:
         .order_by()
         .values("provider")
         .annotate(average=Avg("customer_rating"))
-        .filter(average__gte=GOOD_EXPERIENCE)
+        .filter(average__gte=scoring.GOOD_RATING)
         .values_list("provider", flat=True)
     )
 
@@ -114,16 +112,7 @@ class Candidates:
         """Each candidate's total by `scoring.score`'s formula (within a few millionths) with
         the most favourable workload part: workload is the only part that depends on the jobs,
         so this is an upper bound of the candidate's score."""
-        neutral_prior = scoring.NEUTRAL_RATING * w.rating_prior_count
-        rated = ~np.isnan(self.rating)
-        count = np.where(rated, np.maximum(self.rating_count, 0), 0)
-        denominator = count + w.rating_prior_count
-        with np.errstate(invalid="ignore", divide="ignore"):
-            shrunk = np.where(
-                denominator > 0,
-                (np.where(rated, self.rating, 0.0) * count + neutral_prior) / denominator,
-                scoring.NEUTRAL_RATING,
-            )
+        shrunk = scoring.shrunk_rating_columns(self.rating, self.rating_count, w)
         # At most what the distance rounded to 10 m gives (scores round it so).
         km = np.maximum(self.distance - 0.005, 0.0)
         distance_part = np.where(
@@ -160,18 +149,13 @@ def candidates(order: Order, *, exclude_ids=()) -> Candidates:
     (see the module doc, 1 and 2)."""
     service_type = order.service_type
     point = order_point(order)
-    local_start = timezone.localtime(order.starts_at)
-    local_end = timezone.localtime(order.ends_at)
-    statuses = tuple(
-        status
-        for status in BOOKABLE_STATUSES
-        if settings.MATCHING_INCLUDE_PROBATION or status != ProviderStatus.PROBATION
-    )
-    tiers = tuple(tier for tier in ProviderTier.values if service_type.accepts_tier(tier))
-    needed = tuple(
-        ServiceType.required_skills.through.objects.filter(
+    terms = JobTerms.of(
+        service_type=service_type,
+        skill_ids=ServiceType.required_skills.through.objects.filter(
             servicetype_id=service_type.pk
-        ).values_list("skill_id", flat=True)
+        ).values_list("skill_id", flat=True),
+        local_start=timezone.localtime(order.starts_at),
+        local_end=timezone.localtime(order.ends_at),
     )
     left_out = {*Offer.objects.filter(order=order).values_list("provider_id", flat=True)}
     left_out.update(exclude_ids)
@@ -179,33 +163,11 @@ def candidates(order: Order, *, exclude_ids=()) -> Candidates:
         left_out.add(order.avoid_provider_id)
     past_good = _good_experiences(order)
     now = timezone.now()
-
-    members = roster.area_roster(order.area_id)
-    groups = [(members, None, None)]
-    if point is not None:
-        travellers = roster.travellers_roster()
-        distance = travellers.distance_km(point)
-        nearby = travellers.within_radius(
-            point, distance, float(settings.MATCHING_MAX_TRAVEL_KM)
-        ) & members.outsiders(travellers)
-        groups.append((travellers, nearby, distance))
     parts = []
-    for group, serving, distance in groups:
+    for group, serving, distance in _serving_groups(order.area_id, point):
         if not len(group):
             continue
-        passing = (
-            group.qualified(statuses=statuses, tiers=tiers)
-            & group.skilled(needed)
-            & group.working(
-                weekday=local_start.weekday(),
-                starts=roster.time_of_day(local_start.time()),
-                ends=roster.time_of_day(local_end.time()),
-            )
-        )
-        if serving is not None:
-            passing &= serving
-        passing &= ~group.off(first=local_start.date(), last=local_end.date())
-        chosen = np.flatnonzero(passing)
+        chosen = np.flatnonzero(eligible(group, terms, serving=serving))
         if left_out and len(chosen):
             chosen = chosen[~np.isin(group.ids[chosen], list(left_out))]
         if not len(chosen):
@@ -232,6 +194,20 @@ def candidates(order: Order, *, exclude_ids=()) -> Candidates:
         empty = np.zeros(0)
         return Candidates(empty.astype(np.int64), empty, empty, empty, empty, empty, empty)
     return _concatenate(parts)
+
+
+def _serving_groups(area_id: int, point):
+    """(roster, who of it serves the place or None for all, distances or None) for the area's
+    members, who all serve it, and for the travellers outside the area whose radius reaches
+    the point (none without a point)."""
+    members = roster.area_roster(area_id)
+    groups = [(members, None, None)]
+    if point is not None:
+        travellers = roster.travellers_roster()
+        distance = travellers.distance_km(point)
+        nearby = within_reach(travellers, point, distance) & members.outsiders(travellers)
+        groups.append((travellers, nearby, distance))
+    return groups
 
 
 def job_totals(order: Order, provider_ids) -> dict[int, tuple[timedelta, timedelta, int]]:

@@ -6,9 +6,10 @@ status and tier, skills, weekly working hours, time off, location and travel rad
 completed jobs per service, rewards. A `Roster` holds exactly that for one area's members (or
 for every provider with a travel radius, who may take jobs anywhere near their home) as numpy
 columns, so that the rules of `orders.scheduling.eligible_providers` that depend only on it
-(qualified, skilled, working then, not on time off, within the radius) are decided per order in
-microseconds. What depends on the moment stays in the database and is read per order: the
-order's past offers, the customer's good ratings and the providers' jobs around it.
+(qualified, skilled, working then, not on time off, within the radius: matching/eligibility.py)
+are decided per order in microseconds. What depends on the moment stays in the database and is
+read per order: the order's past offers, the customer's good ratings and the providers' jobs
+around it. The batch assignment loads a roster of its own, afresh (matching/batch/pool.py).
 
 Rosters are kept per process with `core.kept.Kept`, one per part (an area, or the travellers)
 under the family's version and the part's in the shared cache (Redis). A change to a provider's
@@ -198,43 +199,10 @@ def load_roster(providers) -> Roster:
         )
     )
     ids = [row[0] for row in rows]
+    # Provider id -> roster row, for the tables read next (one query each, by id array).
     position = {pk: i for i, pk in enumerate(ids)}
-    count = len(ids)
-    nan = float("nan")
     roster_ids = id_array(ids)
-
-    skills: dict[int, np.ndarray] = {}
-    for provider_id, skill_id in ProviderSkill.objects.filter(
-        provider_id__in=roster_ids
-    ).values_list("provider_id", "skill_id"):
-        skills.setdefault(skill_id, np.zeros(count, dtype=bool))[position[provider_id]] = True
-
-    jobs_by_service: dict[int, np.ndarray] = {}
-    completed = (
-        Order.objects.filter(provider_id__in=roster_ids, status=OrderStatus.COMPLETED)
-        .order_by()
-        .values_list("provider_id", "service_type_id")
-        .annotate(jobs=Count("pk"))
-    )
-    for provider_id, service_type_id, jobs in completed:
-        column = jobs_by_service.setdefault(service_type_id, np.zeros(count, dtype=np.int64))
-        column[position[provider_id]] = jobs
-
-    hours = list(
-        WorkingHours.objects.filter(provider_id__in=roster_ids).values_list(
-            "provider_id", "weekday", "starts", "ends"
-        )
-    )
-    time_off = list(
-        TimeOff.objects.filter(provider_id__in=roster_ids).values_list(
-            "provider_id", "starts_on", "ends_on"
-        )
-    )
-    rewards = list(
-        ProviderReward.objects.filter(provider_id__in=roster_ids).values_list(
-            "provider_id", "starts", "ends"
-        )
-    )
+    nan = float("nan")
     return Roster(
         ids=_array(ids, np.int64),
         status=np.array([row[1] for row in rows], dtype=object),
@@ -245,25 +213,77 @@ def load_roster(providers) -> Roster:
         latitude=_array([nan if row[6] is None else row[6] for row in rows], np.float64),
         longitude=_array([nan if row[7] is None else row[7] for row in rows], np.float64),
         radius_km=_array([float(row[8] or 0) for row in rows], np.float64),
-        skills=skills,
-        jobs_by_service=jobs_by_service,
-        hours=(
-            _array([position[h[0]] for h in hours], np.int64),
-            _array([h[1] for h in hours], np.int64),
-            _array([time_of_day(h[2]) for h in hours], np.int64),
-            _array([time_of_day(h[3]) for h in hours], np.int64),
+        skills=_skill_columns(roster_ids, position),
+        jobs_by_service=_completed_jobs_columns(roster_ids, position),
+        hours=_table(
+            WorkingHours.objects.filter(provider_id__in=roster_ids).values_list(
+                "provider_id", "weekday", "starts", "ends"
+            ),
+            position,
+            int,
+            time_of_day,
+            time_of_day,
         ),
-        time_off=(
-            _array([position[t[0]] for t in time_off], np.int64),
-            _array([t[1].toordinal() for t in time_off], np.int64),
-            _array([t[2].toordinal() for t in time_off], np.int64),
+        time_off=_table(
+            TimeOff.objects.filter(provider_id__in=roster_ids).values_list(
+                "provider_id", "starts_on", "ends_on"
+            ),
+            position,
+            date.toordinal,
+            date.toordinal,
         ),
-        rewards=(
-            _array([position[r[0]] for r in rewards], np.int64),
-            _array([microseconds(r[1]) for r in rewards], np.int64),
-            _array([NEVER if r[2] is None else microseconds(r[2]) for r in rewards], np.int64),
+        rewards=_table(
+            ProviderReward.objects.filter(provider_id__in=roster_ids).values_list(
+                "provider_id", "starts", "ends"
+            ),
+            position,
+            microseconds,
+            _end_of_reward,
         ),
     )
+
+
+def _skill_columns(roster_ids, position: dict[int, int]) -> dict[int, np.ndarray]:
+    skills: dict[int, np.ndarray] = {}
+    for provider_id, skill_id in ProviderSkill.objects.filter(
+        provider_id__in=roster_ids
+    ).values_list("provider_id", "skill_id"):
+        column = skills.setdefault(skill_id, np.zeros(len(position), dtype=bool))
+        column[position[provider_id]] = True
+    return skills
+
+
+def _completed_jobs_columns(roster_ids, position: dict[int, int]) -> dict[int, np.ndarray]:
+    jobs_by_service: dict[int, np.ndarray] = {}
+    completed = (
+        Order.objects.filter(provider_id__in=roster_ids, status=OrderStatus.COMPLETED)
+        .order_by()
+        .values_list("provider_id", "service_type_id")
+        .annotate(jobs=Count("pk"))
+    )
+    for provider_id, service_type_id, jobs in completed:
+        column = jobs_by_service.setdefault(
+            service_type_id, np.zeros(len(position), dtype=np.int64)
+        )
+        column[position[provider_id]] = jobs
+    return jobs_by_service
+
+
+def _table(rows, position: dict[int, int], *convert) -> tuple[np.ndarray, ...]:
+    """A flat table of (provider id, value...) rows as int64 columns: the provider's roster
+    row, then each value through its `convert`."""
+    rows = list(rows)
+    return (
+        _array([position[row[0]] for row in rows], np.int64),
+        *(
+            _array([to_int(row[i]) for row in rows], np.int64)
+            for i, to_int in enumerate(convert, start=1)
+        ),
+    )
+
+
+def _end_of_reward(ends: datetime | None) -> int:
+    return NEVER if ends is None else microseconds(ends)
 
 
 def _load_part(part: str) -> Roster:

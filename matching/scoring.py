@@ -1,7 +1,7 @@
 """How good a candidate is for an order: a score with named parts (R-MAT-2, R-MAT-4, R-MAT-5).
 
 Pure Python, no database: `matching.selectors` gathers each candidate's `CandidateFeatures` in
-one query and calls `score()`. The batch assignment (`matching.batch_services`) scores tens of
+one query and calls `score()`. The batch assignment (`matching.batch.problem`) scores tens of
 thousands of pairs at once with `part_columns` / `total_columns`, the same formula over numpy
 columns, equal to `part_values` / `total_of` value for value (tests/matching/test_scoring.py).
 Every part is bounded: it lies in [0, weight], so the total lies in [0, sum of the weights] and
@@ -385,20 +385,27 @@ def _clamp_columns(values: np.ndarray) -> np.ndarray:
     return np.maximum(0.0, np.minimum(1.0, values))
 
 
+def shrunk_rating_columns(rating: np.ndarray, rating_count: np.ndarray, w: Weights) -> np.ndarray:
+    """Each average rating shrunk towards the neutral prior, as `part_values` computes it (NaN
+    rating: not rated, the prior alone)."""
+    rated = ~np.isnan(rating)
+    count = np.where(rated, np.maximum(rating_count, 0), 0)
+    denominator = count + w.rating_prior_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            denominator > 0,
+            (np.where(rated, rating, 0.0) * count + NEUTRAL_RATING * w.rating_prior_count)
+            / denominator,
+            NEUTRAL_RATING,
+        )
+
+
 def part_columns(f: FeatureColumns, w: Weights) -> np.ndarray:
     """`part_values` of every candidate at once: one row per candidate, one column per part in
     PARTS order, each the very float part_values gives (the same operations in the same order,
     and Python's rounding)."""
-    rated = ~np.isnan(f.rating)
-    count = np.where(rated, np.maximum(f.rating_count, 0), 0)
-    denominator = count + w.rating_prior_count
+    shrunk = shrunk_rating_columns(f.rating, f.rating_count, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        shrunk = np.where(
-            denominator > 0,
-            (np.where(rated, f.rating, 0.0) * count + NEUTRAL_RATING * w.rating_prior_count)
-            / denominator,
-            NEUTRAL_RATING,
-        )
         fractions = (
             _clamp_columns((shrunk - 1.0) / 4.0),  # rating
             np.where(np.isnan(f.kpi_percent), 0.5, _clamp_columns(f.kpi_percent / 100.0)),

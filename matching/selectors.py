@@ -1,4 +1,5 @@
-"""Reads for matching: candidates ranked by score, recommendations, and the operator's audit."""
+"""Reads for matching: candidates ranked by score, recommendations, the operator's audit, and
+the orders a lost task message left waiting."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from orders.geo import distance_km, order_point, within_travel_radius
 from orders.models import Order, OrderStatus
-from orders.pricing import price_for_tier
+from orders.pricing import price_for_tier, tier_reason
 from orders.scheduling import (
     clashing_jobs,
     day_hours_limit,
@@ -31,19 +32,17 @@ from orders.scheduling import (
     with_workload,
 )
 from providers.models import (
+    BOOKABLE_STATUSES,
     Provider,
     ProviderReward,
-    ProviderStatus,
     ProviderTier,
     TimeOff,
     WorkingHours,
 )
-from providers.models.core import BOOKABLE_STATUSES
+from providers.selectors import matching_statuses
 
 from . import ranking, scoring
 from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
-
-GOOD_EXPERIENCE = scoring.GOOD_RATING
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def with_features(providers, *, order: Order, point=None):
         .order_by()
         .values("provider")
         .annotate(average=Avg("customer_rating"))
-        .filter(average__gte=GOOD_EXPERIENCE)
+        .filter(average__gte=scoring.GOOD_RATING)
     )
     rewarded = ProviderReward.objects.filter(provider=OuterRef("pk"), starts__lte=now).filter(
         Q(ends__isnull=True) | Q(ends__gt=now)
@@ -164,10 +163,7 @@ def ranked_candidates(
     `scoring.score`, equal to `ranked_candidates_in_sql` (tests/matching/test_ranking.py)."""
     weights = weights or scoring.Weights.from_settings()
     scores = ranking.top_scores(order, limit=limit, exclude_ids=exclude_ids, weights=weights)
-    if not scores:
-        return []
-    providers = Provider.objects.select_related("user").in_bulk([s.provider_id for s in scores])
-    return [Candidate(providers[s.provider_id], s) for s in scores]
+    return _with_providers(scores)
 
 
 def ranked_candidates_in_sql(
@@ -182,8 +178,11 @@ def ranked_candidates_in_sql(
         candidates_for(order, exclude_ids=exclude_ids), order=order, point=order_point(order)
     ).values(*FEATURE_FIELDS)
     scores = scoring.rank(scoring.score(features_of(row, order=order), weights) for row in rows)
-    if limit is not None:
-        scores = scores[:limit]
+    return _with_providers(scores[:limit] if limit is not None else scores)
+
+
+def _with_providers(scores: list[scoring.Score]) -> list[Candidate]:
+    """The scores with their providers (and users) loaded, in one query."""
     if not scores:
         return []
     providers = Provider.objects.select_related("user").in_bulk([s.provider_id for s in scores])
@@ -284,38 +283,77 @@ def audit_summary(rows: list[AuditRow]) -> AuditSummary:
     )
 
 
-def considered_providers(order: Order):
-    """Everyone matching looked at for the order: vetted providers serving the area or within
-    range of the job, or holding every skill the service needs. Ordered by name."""
-    point = order_point(order)
-    area_members = Provider.areas.through.objects.filter(
-        provider_id=OuterRef("pk"), servicearea_id=order.area_id
-    )
+def _missing_skill(order: Order):
+    """For a provider (the outer query's row): a skill the order's service needs that they
+    lack."""
     needed = order.service_type.required_skills.through.objects.filter(
         servicetype_id=order.service_type_id
     )
     held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
-    missing = needed.exclude(skill_id__in=held.values("skill_id"))
+    return needed.exclude(skill_id__in=held.values("skill_id"))
+
+
+def _in_area(order: Order):
+    return Provider.areas.through.objects.filter(
+        provider_id=OuterRef("pk"), servicearea_id=order.area_id
+    )
+
+
+def considered_providers(order: Order):
+    """Everyone matching looked at for the order: vetted providers serving the area or within
+    range of the job, or holding every skill the service needs. Ordered by name."""
+    point = order_point(order)
     return (
         Provider.objects.filter(vetting_completed_at__isnull=False)
-        .filter(Q(Exists(area_members)) | within_travel_radius(point) | ~Q(Exists(missing)))
+        .filter(
+            Q(Exists(_in_area(order)))
+            | within_travel_radius(point)
+            | ~Q(Exists(_missing_skill(order)))
+        )
         .order_by("user__full_name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class _HourLimits:
+    """The most a provider may have worked that day and week before the order is counted."""
+
+    day: timedelta
+    week: timedelta
 
 
 def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
     """The exclusion reasons and score of each of `providers` (a page of
     `considered_providers`), in one query whatever the page's size."""
     weights = weights or scoring.Weights.from_settings()
-    point = order_point(order)
+    by_pk = {row.pk: row for row in _audit_query(order, providers).select_related("user")}
+    duration = order.ends_at - order.starts_at
+    limits = _HourLimits(
+        day=day_hours_limit(duration) - duration,
+        week=timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration,
+    )
+    statuses = matching_statuses()
+    result = []
+    for provider in providers:
+        row = by_pk[provider.pk]
+        result.append(
+            AuditRow(
+                provider=row,
+                reasons=_exclusion_reasons(row, order, limits, statuses),
+                score=scoring.score(features_of(row, order=order), weights),
+                engagement=_engagement(row, order),
+            )
+        )
+    return result
+
+
+def _audit_query(order: Order, providers):
+    """The providers annotated with every fact the exclusion reasons and the score read."""
     local_start = timezone.localtime(order.starts_at)
     local_end = timezone.localtime(order.ends_at)
-    needed = order.service_type.required_skills.through.objects.filter(
-        servicetype_id=order.service_type_id
-    )
-    held = Provider.skills.through.objects.filter(provider_id=OuterRef(OuterRef("pk")))
     tiers = [tier for tier in ProviderTier.values if order.service_type.accepts_tier(tier)]
-    rows = with_features(
+    point = order_point(order)
+    return with_features(
         with_workload(
             Provider.objects.filter(pk__in=[p.pk for p in providers]),
             starts_at=order.starts_at,
@@ -324,12 +362,8 @@ def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
         order=order,
         point=point,
     ).annotate(
-        missing_skill=Exists(needed.exclude(skill_id__in=held.values("skill_id"))),
-        in_area=Exists(
-            Provider.areas.through.objects.filter(
-                provider_id=OuterRef("pk"), servicearea_id=order.area_id
-            )
-        ),
+        missing_skill=Exists(_missing_skill(order)),
+        in_area=Exists(_in_area(order)),
         near=ExpressionWrapper(within_travel_radius(point), output_field=BooleanField()),
         tier_ok=ExpressionWrapper(Q(tier__in=tiers), output_field=BooleanField()),
         works_then=Exists(
@@ -362,55 +396,49 @@ def audit_rows(order: Order, providers, *, weights=None) -> list[AuditRow]:
             )
         ),
     )
-    by_pk = {row.pk: row for row in rows.select_related("user")}
-    duration = order.ends_at - order.starts_at
-    day_limit = day_hours_limit(duration) - duration
-    week_limit = timedelta(hours=settings.MAX_WORK_HOURS_PER_WEEK) - duration
-    result = []
-    for provider in providers:
-        row = by_pk[provider.pk]
-        reasons = []
-        if row.vetting_completed_at is None:
-            reasons.append("not_vetted")
-        if row.status not in BOOKABLE_STATUSES or not row.user.is_active:
-            reasons.append("status")
-        elif row.status == ProviderStatus.PROBATION and not settings.MATCHING_INCLUDE_PROBATION:
-            reasons.append("probation")
-        if row.missing_skill:
-            reasons.append("not_skilled")
-        if not row.tier_ok:
-            reasons.append("below_tier")
-        if not (row.in_area or row.near):
-            reasons.append("not_in_area")
-        if not row.works_then:
-            reasons.append("not_working")
-        if row.off_then:
-            reasons.append("time_off")
-        if row.busy_then:
-            reasons.append("busy")
-        if row.day_hours > day_limit:
-            reasons.append("day_limit")
-        if row.week_hours > week_limit:
-            reasons.append("week_limit")
-        assigned = order.provider_id is not None and row.pk == order.provider_id
-        # The assigned provider holds the order, whatever became of an earlier offer (by hand).
-        if not assigned and row.offer_status in CLOSED_OFFER_STATUSES:
-            reasons.append("offered_before")
-        elif not assigned and row.offer_status == OfferStatus.ACCEPTED:
-            reasons.append("released")  # e.g. the order moved to a time they are not free
-        if row.passed:
-            reasons.append("passed")
-        if row.pk == order.avoid_provider_id:
-            reasons.append("avoided")
-        if assigned:
-            engagement = "assigned"
-        elif row.offer_status == OfferStatus.PENDING:
-            engagement = "offer_pending"
-        else:
-            engagement = ""
-        score = scoring.score(features_of(row, order=order), weights)
-        result.append(AuditRow(provider=row, reasons=reasons, score=score, engagement=engagement))
-    return result
+
+
+def _exclusion_reasons(row, order: Order, limits: _HourLimits, statuses) -> list[str]:
+    """The codes of EXCLUSION_REASONS that apply to an annotated row of `_audit_query`;
+    `statuses` are those matching looks for (`providers.selectors.matching_statuses`)."""
+    reasons = []
+    if row.vetting_completed_at is None:
+        reasons.append("not_vetted")
+    if row.status not in BOOKABLE_STATUSES or not row.user.is_active:
+        reasons.append("status")
+    elif row.status not in statuses:
+        reasons.append("probation")
+    checks = (
+        ("not_skilled", row.missing_skill),
+        ("below_tier", not row.tier_ok),
+        ("not_in_area", not (row.in_area or row.near)),
+        ("not_working", not row.works_then),
+        ("time_off", row.off_then),
+        ("busy", row.busy_then),
+        ("day_limit", row.day_hours > limits.day),
+        ("week_limit", row.week_hours > limits.week),
+    )
+    reasons.extend(code for code, applies in checks if applies)
+    assigned = order.provider_id is not None and row.pk == order.provider_id
+    # The assigned provider holds the order, whatever became of an earlier offer (by hand).
+    if not assigned and row.offer_status in CLOSED_OFFER_STATUSES:
+        reasons.append("offered_before")
+    elif not assigned and row.offer_status == OfferStatus.ACCEPTED:
+        reasons.append("released")  # e.g. the order moved to a time they are not free
+    if row.passed:
+        reasons.append("passed")
+    if row.pk == order.avoid_provider_id:
+        reasons.append("avoided")
+    return reasons
+
+
+def _engagement(row, order: Order) -> str:
+    """A code of ENGAGEMENTS when the provider holds the order now, else ""."""
+    if order.provider_id is not None and row.pk == order.provider_id:
+        return "assigned"
+    if row.offer_status == OfferStatus.PENDING:
+        return "offer_pending"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -423,6 +451,7 @@ class RecommendationCard:
     reasons: list[scoring.Reason]
     price: object  # Decimal in settings.CURRENCY
     reviews: list[dict]
+    price_reason: str = ""  # e.g. "Provider tier: Experienced (x1.15)"
 
 
 def recommendation_cards(order: Order) -> list[RecommendationCard]:
@@ -440,6 +469,7 @@ def recommendation_cards(order: Order) -> list[RecommendationCard]:
                 reasons=score.reasons(service_name=_(order.service_type.name), limit=4),
                 price=price_for_tier(order, provider.tier),
                 reviews=list(provider.recent_reviews or [])[:3],
+                price_reason=tier_reason(order, provider.tier),
             )
         )
     return cards
@@ -461,3 +491,11 @@ def choice_awaiting_offer(order: Order) -> bool:
         .exclude(provider__in=Offer.objects.filter(order=order).values("provider"))
         .exists()
     )
+
+
+def orders_stuck_in_matching():
+    """Requested orders nobody picked up: a lost task message left them waiting."""
+    cutoff = timezone.now() - timedelta(minutes=settings.MATCHING_SWEEP_AFTER_MINUTES)
+    return Order.objects.filter(
+        status=OrderStatus.REQUESTED, status_changed_at__lte=cutoff
+    ).values_list("pk", flat=True)

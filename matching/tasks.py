@@ -1,3 +1,8 @@
+"""Matching's Celery tasks: they take ids, call one service of matching/services/ and are safe
+to run twice. The web request queues them through matching/requests.py and
+matching/receivers.py (`enqueue_match`, `enqueue_batch`); beat runs the expiry and the sweep
+(config/celery.py)."""
+
 import logging
 
 from celery import shared_task
@@ -5,21 +10,27 @@ from django.db import OperationalError
 
 from core.tasks import delay_or_log
 
-from . import services
+from .selectors import orders_stuck_in_matching
+from .services.batch import fail_batch, run_batch
+from .services.loop import advance_matching
+from .services.offers import expire_stale_offers
 
 logger = logging.getLogger(__name__)
 
+# A deadlock or a lost connection is worth a retry; business outcomes are not failures.
+RETRY_ON_DATABASE_ERRORS = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+    "acks_late": True,
+}
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
-    acks_late=True,
-)
+
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def match_order_task(order_id: int) -> str | None:
-    """The next matching step for the order (services.advance_matching); safe to run twice."""
-    outcome = services.advance_matching(order_id=order_id)
+    """The next matching step for the order (services.loop.advance_matching)."""
+    outcome = advance_matching(order_id=order_id)
     if outcome is None:
         return None
     if isinstance(outcome, list):
@@ -29,12 +40,12 @@ def match_order_task(order_id: int) -> str | None:
 
 @shared_task
 def expire_stale_offers_task() -> int:
-    return services.expire_stale_offers()
+    return expire_stale_offers()
 
 
 @shared_task
 def sweep_unmatched_orders_task() -> int:
-    order_ids = list(services.orders_stuck_in_matching())
+    order_ids = list(orders_stuck_in_matching())
     for order_id in order_ids:
         enqueue_match(order_id)
     if order_ids:
@@ -48,22 +59,17 @@ def enqueue_match(order_id: int) -> None:
 
 
 def _batch_failed(task, exc, task_id, args, kwargs, einfo):
-    from .batch_services import fail_batch
-
     fail_batch(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
-    acks_late=True,
-    on_failure=_batch_failed,
-)
+@shared_task(**RETRY_ON_DATABASE_ERRORS, on_failure=_batch_failed)
 def run_batch_task(run_id: int) -> str | None:
-    """An operator's batch assignment (matching/batch_services.py); safe to run twice."""
-    from .batch_services import run_batch
-
+    """An operator's batch assignment (services.batch.run_batch)."""
     run = run_batch(run_id=run_id)
     return run.status if run else None
+
+
+def enqueue_batch(run_id: int) -> None:
+    """Queue a recorded batch run; if the broker is down, the run stays pending and nothing is
+    offered."""
+    delay_or_log(run_batch_task, run_id)

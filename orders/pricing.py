@@ -238,15 +238,14 @@ def _repricing(order):
 WORK_LINES = ("base", "minimum", "difficulty")
 
 
-def lines_for_tier(order, tier: str) -> list[PriceLine] | None:
-    """The order's frozen price lines with the tier line of a provider of `tier` (R-ORD-2):
-    the work (base or minimum, and the home's condition) times that tier's multiplier in the
-    order's own price book version; the options as booked. A newer price book changes
-    nothing. None for an order without a breakdown or a version, whose price stays."""
-    frozen = [line for line in order.price_breakdown if line.kind != "tier"]
-    if order.price_book_id is None or not frozen:
-        return None
-    multiplier = rule_for(order.service_type, order.price_book).tier_multiplier(tier)
+def _frozen_without_tier(order) -> list[PriceLine]:
+    return [line for line in order.price_breakdown if line.kind != "tier"]
+
+
+def _with_tier(frozen: list[PriceLine], rule: PriceRule, tier: str) -> list[PriceLine]:
+    """The frozen lines with the tier line of `tier`: the work (base or minimum, and the
+    home's condition) times that tier's multiplier; the options as booked."""
+    multiplier = rule.tier_multiplier(tier)
     work = [line for line in frozen if line.kind in WORK_LINES]
     rest = [line for line in frozen if line.kind not in WORK_LINES]
     if multiplier == 1:
@@ -258,17 +257,41 @@ def lines_for_tier(order, tier: str) -> list[PriceLine] | None:
     return [*work, tier_line, *rest]
 
 
+def lines_for_tier(order, tier: str) -> list[PriceLine] | None:
+    """The order's price lines if a provider of `tier` does it (R-ORD-2): its frozen lines in
+    its own price book version, with that tier's line, so a newer price book changes nothing.
+    None for an order without a breakdown or a version, whose price stays."""
+    frozen = _frozen_without_tier(order)
+    if order.price_book_id is None or not frozen:
+        return None
+    return _with_tier(frozen, rule_for(order.service_type, order.price_book), tier)
+
+
 def price_for_tier(order, tier: str) -> Decimal:
     """What `order` costs if a provider of `tier` does it (`lines_for_tier`)."""
     return prices_by_tier(order)[tier]
 
 
 def prices_by_tier(order) -> dict[str, Decimal]:
-    """price_for_tier for every tier at once (two queries), e.g. for a list of candidates."""
+    """price_for_tier for every tier at once, e.g. for a list of candidates: the rule is read
+    once. An order without a frozen breakdown is priced from its version's rule."""
     if order.price_book_id is None:
         return dict.fromkeys(ProviderTier.values, order.price)
-    lines = _repricing(order)
+    frozen = _frozen_without_tier(order)
+    if frozen:
+        rule = rule_for(order.service_type, order.price_book)
+        lines = {tier: _with_tier(frozen, rule, tier) for tier in ProviderTier.values}
+    else:
+        repricing = _repricing(order)
+        lines = {tier: repricing(tier=tier) for tier in ProviderTier.values}
     return {
-        tier: sum((line.amount for line in lines(tier=tier)), Decimal("0"))
-        for tier in ProviderTier.values
+        tier: sum((line.amount for line in tier_lines), Decimal("0"))
+        for tier, tier_lines in lines.items()
     }
+
+
+def tier_reason(order, tier: str) -> str:
+    """Why a provider of `tier` costs more or less, as their price line says (e.g. "Provider
+    tier: Experienced (x1.15)"), in the active language; empty when nothing changes."""
+    lines = lines_for_tier(order, tier) or []
+    return next((line.label for line in lines if line.kind == "tier"), "")

@@ -87,6 +87,7 @@ class TicketAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.created_at = ticket.pk, ticket.created_at
         return None
+
     actions = [
         _status_action("mark_in_progress", S.IN_PROGRESS),
         _status_action("mark_resolved", S.RESOLVED),

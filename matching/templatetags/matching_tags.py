@@ -4,7 +4,7 @@ from django import template
 
 from orders.models import OrderStatus
 
-from ..services import matching_mode
+from ..services.recommendations import matching_mode
 
 register = template.Library()
 

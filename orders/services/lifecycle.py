@@ -345,39 +345,9 @@ def reschedule_order(
     )
     moved = {"starts_at": starts_at, "ends_at": ends_at}
     if order.status == S.CONFIRMED:
-        provider = order.provider
-        assert provider is not None  # a confirmed job has its provider (a constraint)
-        busy_until = ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
-        if _provider_free_for(order, provider, starts_at, ends_at):
-            for name, value in {**moved, "blocked_until": busy_until}.items():
-                setattr(order, name, value)
-            order.save(update_fields=["starts_at", "ends_at", "blocked_until"])
-            if current_contract(order) is not None:  # void the old time's, issue the new
-                generate_contract(order=order, actor=actor)
-            order_id = order.pk
-            transaction.on_commit(
-                lambda: tell_provider(order_id, "job_rescheduled", old_start=old_start)
-            )
+        order, kept = _move_confirmed(order, moved, actor, release_provider, old_start)
+        if kept:
             return order
-        if not release_provider:
-            message = _(
-                "%(name)s is not free at the new time. If you choose it, %(name)s is released, "
-                "the contract is voided and you choose a new provider for the new time. Confirm "
-                "to go ahead, or pick a time when %(name)s can come."
-            ) % {"name": provider.first_name}
-            raise ReleasesProvider({"release_provider": message})
-        order = transition(
-            order,
-            S.REQUESTED,
-            actor=actor,
-            reason=RELEASED_REASON,
-            provider=None,
-            blocked_until=None,
-            **moved,
-        )
-        void_contract(order=order, actor=actor, reason=RELEASED_REASON)
-        order_id, provider_id = order.pk, provider.pk
-        transaction.on_commit(lambda: _tell_released_provider(order_id, provider_id, old_start))
     elif order.status in (S.OFFERED, S.NO_PROVIDER):
         order = transition(
             order,
@@ -393,6 +363,47 @@ def reschedule_order(
         return order
     order_requested.send(sender=Order, order=order)
     return order
+
+
+def _move_confirmed(order: Order, moved: dict, actor, release_provider: bool, old_start):
+    """Move a confirmed job: with its provider when they are free then (the contract for the
+    old time voided and a new one issued), else only with `release_provider` (the provider
+    released, the contract voided, the order back to matching). Returns (order, kept)."""
+    provider = order.provider
+    assert provider is not None  # a confirmed job has its provider (a constraint)
+    starts_at, ends_at = moved["starts_at"], moved["ends_at"]
+    if _provider_free_for(order, provider, starts_at, ends_at):
+        busy_until = ends_at + timedelta(minutes=settings.TRAVEL_BUFFER_MINUTES)
+        for name, value in {**moved, "blocked_until": busy_until}.items():
+            setattr(order, name, value)
+        order.save(update_fields=["starts_at", "ends_at", "blocked_until"])
+        if current_contract(order) is not None:  # void the old time's, issue the new
+            generate_contract(order=order, actor=actor)
+        order_id = order.pk
+        transaction.on_commit(
+            lambda: tell_provider(order_id, "job_rescheduled", old_start=old_start)
+        )
+        return order, True
+    if not release_provider:
+        message = _(
+            "%(name)s is not free at the new time. If you choose it, %(name)s is released, "
+            "the contract is voided and you choose a new provider for the new time. Confirm "
+            "to go ahead, or pick a time when %(name)s can come."
+        ) % {"name": provider.first_name}
+        raise ReleasesProvider({"release_provider": message})
+    order = transition(
+        order,
+        S.REQUESTED,
+        actor=actor,
+        reason=RELEASED_REASON,
+        provider=None,
+        blocked_until=None,
+        **moved,
+    )
+    void_contract(order=order, actor=actor, reason=RELEASED_REASON)
+    order_id, provider_id = order.pk, provider.pk
+    transaction.on_commit(lambda: _tell_released_provider(order_id, provider_id, old_start))
+    return order, False
 
 
 def _tell_released_provider(order_id: int, provider_id: int, old_start) -> None:

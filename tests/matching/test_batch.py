@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching.batch import (
+from matching.batch.solver import (
     Job,
     Problem,
     assign_greedy,
@@ -109,7 +109,7 @@ def test_batch_never_overlaps_stays_eligible_and_equals_exhaustive_search(proble
 def test_optimiser_alone_is_feasible_and_the_guarded_result_never_worse_than_greedy(problem):
     """Without the exact search the matching rounds and local moves are a heuristic: always
     feasible, but on rare problems below greedy (a chain of three moves would be needed;
-    see matching/batch.py). The returned result then is greedy's, never worse."""
+    see matching/batch/solver.py). The returned result then is greedy's, never worse."""
     alone = assign_optimal(problem, exact_nodes=0, guard=False)
     assert alone.method == "optimal"
     assert is_feasible(problem, alone.pairs)
@@ -239,7 +239,9 @@ from django.test import override_settings as django_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from matching import batch_services  # noqa: E402
+from matching.batch import plan as batch_plan  # noqa: E402
+from matching.batch import pool as batch_pool  # noqa: E402
+from matching.batch import problem as batch_problem  # noqa: E402
 from matching.models import (  # noqa: E402
     BatchRun,
     BatchStatus,
@@ -248,6 +250,7 @@ from matching.models import (  # noqa: E402
     Recommendation,
     RecommendationStatus,
 )
+from matching.services import batch as batch_services  # noqa: E402
 from orders.models import Order, OrderStatus  # noqa: E402
 from providers.models import ProviderStatus, TimeOff  # noqa: E402
 from tests.factories import (  # noqa: E402
@@ -309,7 +312,7 @@ def time_(hour):
 def test_problem_holds_only_eligible_pairs_scored_like_recommendations(crew, area):
     star, steady, _excluded = crew
     morning = _order(10)
-    build = batch_services.build_problem([morning])
+    build = batch_problem.build_problem([morning])
     # Unskilled, elsewhere, suspended, on time off, busy then, not working then: all left out.
     assert set(build.problem.scores[morning.pk]) == {star.pk, steady.pk}
     from matching import scoring, selectors
@@ -329,7 +332,7 @@ def test_problem_excludes_providers_already_offered_the_order(crew):
     Offer.objects.create(
         order=order, provider=star, status=OfferStatus.DECLINED, expires_at=local_datetime(0, 23)
     )
-    assert set(batch_services.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
+    assert set(batch_problem.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
 
 
 @pytest.mark.requirement("R-MAT-2")
@@ -342,7 +345,7 @@ def test_problem_excludes_providers_the_customer_passed_over(crew):
     Recommendation.objects.create(
         order=order, provider=steady, round=1, rank=2, score={}, status=RecommendationStatus.SHOWN
     )
-    assert set(batch_services.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
+    assert set(batch_problem.build_problem([order]).problem.scores[order.pk]) == {steady.pk}
 
 
 def test_problem_is_built_in_a_constant_number_of_queries(crew, service, area):
@@ -357,7 +360,7 @@ def test_problem_is_built_in_a_constant_number_of_queries(crew, service, area):
         orders[-1].starts_at += timedelta(days=1)
         orders[-1].ends_at += timedelta(days=1)
         with CaptureQueriesContext(connection) as captured:
-            batch_services.build_problem(orders)
+            batch_problem.build_problem(orders)
         Order.objects.filter(pk__in=[o.pk for o in orders]).delete()
         return len(captured)
 
@@ -418,7 +421,7 @@ def test_orders_for_batch_lists_the_days_waiting_orders_without_open_offers(crew
         starts_at=local_datetime(1, 10),
         ends_at=local_datetime(1, 12),
     )
-    assert list(batch_services.orders_for_batch(area=area, day=day)) == [waiting]
+    assert list(batch_plan.orders_for_batch(area=area, day=day)) == [waiting]
 
 
 @pytest.mark.requirement("R-MAT-1")
@@ -472,13 +475,12 @@ def test_batch_free_check_equals_scheduling_is_free(providers, jobs):
         for held, day_hours, week_hours in providers
     ]
     held = [(row, job) for row, schedule in enumerate(schedules) for job in schedule.jobs]
-    table = batch_services._Jobs.of(
+    table = batch_pool.Jobs.of(
         rows=[row for row, _job in held],
         starts=[microseconds(job[0]) for _row, job in held],
         ends=[microseconds(job[1]) for _row, job in held],
         blocked_until=[
-            batch_services.NOT_HELD if job[2] is None else microseconds(job[2])
-            for _row, job in held
+            batch_pool.NOT_HELD if job[2] is None else microseconds(job[2]) for _row, job in held
         ],
         providers=len(schedules),
     )
@@ -487,7 +489,7 @@ def test_batch_free_check_equals_scheduling_is_free(providers, jobs):
     starts = np.array([microseconds(at(jobs[j][0])) for _row, j in pairs])
     ends = np.array([microseconds(at(sum(jobs[j]))) for _row, j in pairs])
     gap = gap_between_jobs()
-    free = batch_services._free(
+    free = batch_pool.free(
         table,
         rows,
         starts,
@@ -613,7 +615,7 @@ def test_batch_leaves_orders_whose_customer_is_choosing(crew, operator, area, da
     star, _steady, _excluded = crew
     choosing = _order(10)
     Recommendation.objects.create(order=choosing, provider=star, round=1, rank=1, score={})
-    assert list(batch_services.orders_for_batch(area=area, day=day)) == []
+    assert list(batch_plan.orders_for_batch(area=area, day=day)) == []
     plan = batch_services.assign_batch(orders=[choosing], actor=operator, reason="Tomorrow")
     assert [(o.pk, why) for o, why in plan.left] == [(choosing.pk, "changed")]
     assert not Offer.objects.exists()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from matching import batch_services
+from matching.batch.problem import build_problem
 from matching.models import Offer, OfferStatus, RecommendationStatus
 from matching.selectors import ranked_candidates_in_sql
 from orders.models import Order
@@ -142,7 +142,7 @@ def test_batch_problem_equals_the_reference_rules_and_scores_on_random_data(seed
         .order_by("pk")
     )
 
-    built = batch_services.build_problem(orders)
+    built = build_problem(orders)
 
     problem = built.problem
     pairs = hours_compared = 0

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from matching import services
+from matching import requests, services
 from matching.models import Offer, OfferStatus, Recommendation, RecommendationStatus
 from matching.tasks import match_order_task, sweep_unmatched_orders_task
 from orders.models import Channel, Order, OrderStatus
@@ -195,7 +195,7 @@ def test_a_declined_choice_brings_new_recommendations_without_the_decliner(
     providers = providers_by_rating(5)
     order = match(OrderFactory(customer=customer, service_type=service, area=area))
     with django_capture_on_commit_callbacks(execute=True):
-        services.choose_provider(order=order, provider_id=providers[0].pk, customer=customer)
+        requests.choose_provider(order=order, provider_id=providers[0].pk, customer=customer)
     offer = Offer.objects.get(order=order)
     with django_capture_on_commit_callbacks(execute=True):
         services.decline_offer(offer=offer, provider=providers[0], reason="ill")
@@ -215,7 +215,7 @@ def test_with_the_setting_a_declined_choice_goes_to_the_next_best_at_once(
     providers = providers_by_rating(4)
     order = match(OrderFactory(customer=customer, service_type=service, area=area))
     with django_capture_on_commit_callbacks(execute=True):
-        services.choose_provider(order=order, provider_id=providers[2].pk, customer=customer)
+        requests.choose_provider(order=order, provider_id=providers[2].pk, customer=customer)
     with django_capture_on_commit_callbacks(execute=True):
         services.decline_offer(offer=Offer.objects.get(order=order), provider=providers[2])
     pending = Offer.objects.get(order=order, status=OfferStatus.PENDING)
@@ -229,7 +229,7 @@ def test_an_expired_choice_passes_on_to_new_recommendations(
     providers = providers_by_rating(4)
     order = match(OrderFactory(customer=customer, service_type=service, area=area))
     with django_capture_on_commit_callbacks(execute=True):
-        services.choose_provider(order=order, provider_id=providers[1].pk, customer=customer)
+        requests.choose_provider(order=order, provider_id=providers[1].pk, customer=customer)
     time_machine.move_to(timezone.now() + timedelta(minutes=31))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.expire_stale_offers() == 1
@@ -260,7 +260,7 @@ def test_a_chosen_provider_who_became_busy_meanwhile_brings_new_recommendations(
     providers = providers_by_rating(4)
     order = match(OrderFactory(customer=customer, service_type=service, area=area))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.choose_provider(order=order, provider_id=providers[0].pk, customer=customer)
+        requests.choose_provider(order=order, provider_id=providers[0].pk, customer=customer)
     OrderFactory(provider=providers[0], status=OrderStatus.CONFIRMED, starts_at=order.starts_at)
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -438,4 +438,4 @@ def test_a_closed_order_cannot_be_chosen_for(customer, service, area, match):
     order.status = OrderStatus.CANCELLED
     order.save(update_fields=["status"])
     with pytest.raises(services.RecommendationError):
-        services.choose_provider(order=order, provider_id=provider.pk, customer=customer)
+        requests.choose_provider(order=order, provider_id=provider.pk, customer=customer)

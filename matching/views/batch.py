@@ -8,20 +8,19 @@ Staff with the `matching.run_batch_assignment` permission (or a superuser) only;
 from datetime import timedelta
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from providers.models import ServiceArea
-
-from . import batch_services
-from .models_batch import BatchRun, BatchStatus
+from .. import requests
+from ..batch.plan import LEFT_REASONS, orders_for_batch, plan_batch, run_rows
+from ..forms import BatchAssignForm, BatchForm
+from ..models import BatchRun, BatchStatus
+from ..services.batch import BatchError
 
 PERMISSION = "matching.run_batch_assignment"
 
@@ -37,24 +36,8 @@ def batch_staff_required(view):
     return wrapped
 
 
-class BatchForm(forms.Form):
-    area = forms.ModelChoiceField(
-        label=gettext_lazy("Area"), queryset=ServiceArea.objects.filter(is_active=True)
-    )
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class AssignForm(BatchForm):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Recorded with the batch, e.g. “tomorrow's open orders”."),
-    )
-
-
 def _left_labels() -> dict:
-    return {code: _(text) for code, text in batch_services.LEFT_REASONS.items()}
+    return {code: _(text) for code, text in LEFT_REASONS.items()}
 
 
 @batch_staff_required
@@ -65,13 +48,13 @@ def batch_page(request):
     context = {"form": form, "plan": None}
     if form.is_bound and form.is_valid():
         area, day = form.cleaned_data["area"], form.cleaned_data["day"]
-        orders = list(batch_services.orders_for_batch(area=area, day=day))
-        plan = batch_services.plan_batch(orders, with_providers=True) if orders else None
+        orders = list(orders_for_batch(area=area, day=day))
+        plan = plan_batch(orders, with_providers=True) if orders else None
         context.update(
             plan=plan,
             orders=orders,
             left_labels=_left_labels(),
-            assign_form=AssignForm(initial={"area": area, "day": day}),
+            assign_form=BatchAssignForm(initial={"area": area, "day": day}),
         )
     return render(request, "matching/batch/page.html", context)
 
@@ -79,18 +62,18 @@ def batch_page(request):
 @batch_staff_required
 @require_POST
 def batch_assign(request):
-    form = AssignForm(request.POST)
+    form = BatchAssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an area and a day, and say why."))
         return redirect("matching:batch")
     try:
-        run = batch_services.request_batch(
+        run = requests.request_batch(
             area=form.cleaned_data["area"],
             day=form.cleaned_data["day"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
         )
-    except batch_services.BatchError as error:
+    except BatchError as error:
         messages.error(request, error.messages[0])
         return redirect("matching:batch")
     messages.info(request, _("The batch is queued; this page shows its result."))
@@ -100,7 +83,6 @@ def batch_assign(request):
 @batch_staff_required
 def batch_result(request, pk):
     run = get_object_or_404(BatchRun.objects.select_related("area", "requested_by"), pk=pk)
-    rows = batch_services.run_rows(run)
     template = (
         "matching/batch/fragment_result.html" if request.htmx else "matching/batch/result.html"
     )
@@ -111,6 +93,6 @@ def batch_result(request, pk):
             "run": run,
             "pending": run.status == BatchStatus.PENDING,
             "left_labels": _left_labels(),
-            **rows,
+            **run_rows(run),
         },
     )

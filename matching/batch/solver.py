@@ -1,8 +1,8 @@
 """Batch assignment (R-MAT-5): place many orders at once, maximising the total score.
 
 This module is the pure core: plain data in, plain data out, no database, so it is fast and
-property-tested (tests/matching/test_batch.py). `matching/batch_services.py` builds a `Problem`
-from the database and applies the result.
+property-tested (tests/matching/test_batch.py). `matching.batch.problem` builds a `Problem`
+from the database; `matching.services.batch` applies the result.
 
 The problem. Each job (an order) has a time interval and a list of candidate providers with a
 score. A candidate is *individually* eligible already (skills, area, working hours, time off,

@@ -1,5 +1,5 @@
 """A batch assignment run by an operator (R-MAT-5): the audit of who placed which orders, why,
-and with what result. Imported by matching/models.py so Django registers it."""
+and with what result."""
 
 from django.conf import settings
 from django.db import models
