@@ -10,7 +10,7 @@ from rest_framework import exceptions, permissions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 
-from core.api import REFUSED, ErrorOut, JSONAPIView, auth_errors
+from core.api import REFUSED, ErrorOut, JSONAPIView, auth_errors, validated
 from core.throttle import attempts, client_ip, count_attempt
 
 from .models import Role
@@ -67,9 +67,8 @@ class TokenView(JSONAPIView):
         },
     )
     def post(self, request):
-        data = TokenIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        phone, password = data.validated_data["phone"], data.validated_data["password"]
+        data = validated(TokenIn, request.data)
+        phone, password = data["phone"], data["password"]
         address = client_ip(request)
         if attempts(scope="api-token", key=address) >= TOKEN_FAILURES_ALLOWED:
             raise exceptions.Throttled(wait=TOKEN_FAILURE_WINDOW_SECONDS)

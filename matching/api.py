@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
+from core.api import validated
 from orders.api.views import NOT_FOUND
 from orders.models import OrderStatus
 
@@ -111,10 +112,9 @@ class ChooseView(CustomerAPIView):
     )
     def post(self, request, pk):
         order = get_object_or_404(selectors.orders_for_choosing(customer=request.user), pk=pk)
-        data = ChooseIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ChooseIn, request.data)
         requests.choose_provider(
-            order=order, provider_id=data.validated_data["provider_id"], customer=request.user
+            order=order, provider_id=data["provider_id"], customer=request.user
         )
         return _recommendations_response(request, pk, status.HTTP_202_ACCEPTED)
 

@@ -33,7 +33,7 @@ Ties (equal totals) are broken by fewer hours this week, then the lower provider
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from providers.selectors import rating_figure
 
 PARTS = (
     "rating",
@@ -201,6 +203,11 @@ class Score:
             maxima={name: float(value) for name, value in data.get("maxima", {}).items()},
         )
 
+    def with_rating(self, average: float | None, count: int) -> Score:
+        """The same score whose reasons quote the provider's rating as it is now (a rating may
+        arrive between scoring and showing): one figure on the card, in its header and reasons."""
+        return replace(self, features=replace(self.features, rating=average, rating_count=count))
+
     def fraction(self, part: str) -> float:
         """How much of its weight the part earned, 0..1 (0 when the weight is 0)."""
         maximum = self.maxima.get(part, 0.0)
@@ -230,7 +237,7 @@ class Score:
                     f.rating_count,
                 )
                 % {
-                    "rating": number_format(f.rating, 1),
+                    "rating": rating_figure(f.rating),
                     "count": number_format(f.rating_count),
                 },
             )

@@ -39,7 +39,7 @@ from providers.models import (
     TimeOff,
     WorkingHours,
 )
-from providers.selectors import matching_statuses
+from providers.selectors import matching_statuses, rating_figure
 
 from . import ranking, scoring
 from .models import Offer, OfferStatus, Recommendation, RecommendationStatus
@@ -149,6 +149,15 @@ def candidates_for(order: Order, *, exclude_ids=()):
         .exclude(pk=order.avoid_provider_id or 0)
         .exclude(pk__in=list(exclude_ids))
         .order_by("week_hours", "pk")
+    )
+
+
+def passed_over_ids(order: Order) -> list[int]:
+    """The providers the customer passed over for the order: never shown or offered it again."""
+    return list(
+        Recommendation.objects.filter(order=order, status=RecommendationStatus.PASSED).values_list(
+            "provider_id", flat=True
+        )
     )
 
 
@@ -453,6 +462,10 @@ class RecommendationCard:
     reviews: list[dict]
     price_reason: str = ""  # e.g. "Provider tier: Experienced (x1.15)"
 
+    @property
+    def rating(self) -> str:
+        return rating_figure(self.provider.rating_average)
+
 
 def recommendation_cards(order: Order) -> list[RecommendationCard]:
     """The shown round as cards, reasons in the active language. A fixed number of queries:
@@ -460,7 +473,9 @@ def recommendation_cards(order: Order) -> list[RecommendationCard]:
     cards = []
     for recommendation in recommendations_shown(order):
         provider = recommendation.provider
-        score = scoring.Score.from_dict(recommendation.score)
+        score = scoring.Score.from_dict(recommendation.score).with_rating(
+            provider.rating_average, provider.rating_count
+        )
         cards.append(
             RecommendationCard(
                 recommendation=recommendation,

@@ -1,13 +1,23 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from .models import Provider, ProviderEvent, ProviderStatus, Scorecard
 from .models.core import BOOKABLE_STATUSES, VETTED_STATUSES
 from .stages import FUNNEL
+
+
+def rating_figure(average: float | None) -> str:
+    """A rating average as every page and message shows it: one decimal, rounded half up, in
+    the active language's number format (the card's header and its reasons agree)."""
+    if average is None:
+        return ""
+    return number_format(Decimal(str(average)).quantize(Decimal("0.1"), ROUND_HALF_UP), 1)
 
 
 def bookable_providers():

@@ -14,10 +14,10 @@ class Rating(models.Model):
     """The customer's verdict on one completed job: three scores of 1 to 5 and a comment."""
 
     order = models.OneToOneField(
-        Order, on_delete=models.PROTECT, related_name="rating", verbose_name=_("order")
+        Order, models.PROTECT, related_name="rating", verbose_name=_("order")
     )
     provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("provider")
+        Provider, models.PROTECT, related_name="ratings", verbose_name=_("provider")
     )
     customer = user_reference(_("customer"), related_name="ratings_given")
     attitude = models.PositiveSmallIntegerField(_("attitude"), validators=SCORE_VALIDATORS)
@@ -70,10 +70,7 @@ class ProviderFeedbackCall(models.Model):
     """
 
     provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        related_name="feedback_calls",
-        verbose_name=_("provider"),
+        Provider, models.PROTECT, related_name="feedback_calls", verbose_name=_("provider")
     )
     milestone = models.PositiveIntegerField(
         _("completed orders"),

@@ -19,7 +19,7 @@ class Ticket(models.Model):
 
     order = models.ForeignKey(
         Order,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="tickets",
@@ -62,7 +62,7 @@ class TicketEvent(StatusEvent):
     statuses = TicketStatus
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+        Ticket, models.CASCADE, related_name="events", verbose_name=_("ticket")
     )
 
     class Meta(StatusEvent.Meta):

@@ -23,7 +23,7 @@ def test_make_run_serves_on_the_port_asked_for_and_links_follow_it():
         capture_output=True,
         text=True,
         check=True,
-        timeout=60,
+        timeout=600,
     ).stdout
     assert "runserver 127.0.0.1:8001" in planned
     # The banner shows SITE_URL, which messages use for their links.
@@ -59,6 +59,6 @@ def test_a_django_log_line_is_printed_once():
         capture_output=True,
         text=True,
         check=True,
-        timeout=60,
+        timeout=600,
     )
     assert (result.stdout + result.stderr).count("watching-once") == 1

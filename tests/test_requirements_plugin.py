@@ -297,7 +297,7 @@ def test_command_line_in_a_subprocess(
             """
         )
     )
-    result = project.runpytest_subprocess(*PLUGIN_ARGS, timeout=120)
+    result = project.runpytest_subprocess(*PLUGIN_ARGS, timeout=600)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["R-SEC-1 * 1 * 1*FAILING"])
     assert "R-SEC-1 passed=1 failed=1" in report_lines(project)

@@ -4,8 +4,7 @@ A concrete log names the record it watches:
 
     class DocumentAccess(AccessLog):
         subject_field = "document"
-        document = models.ForeignKey(VettingDocument, on_delete=models.CASCADE,
-                                     related_name="accesses")
+        document = models.ForeignKey(VettingDocument, models.CASCADE, related_name="accesses")
 
 Rows are written by the service that shows the record (`AccessLog.record`) and never changed;
 `core.admin.AccessLogAdmin` lists them read-only.
@@ -20,7 +19,7 @@ class AccessLog(models.Model):
     subject_field: str = ""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

@@ -5,7 +5,7 @@ A concrete event model names its subject and the statuses of its lifecycle:
     class OrderEvent(StatusEvent):
         subject_field = "order"
         statuses = OrderStatus
-        order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+        order = models.ForeignKey(Order, models.CASCADE, related_name="events")
 
 Rows are written by `core.lifecycle` (`transition`, `note`) in the transaction of the change and
 never changed afterwards. A row whose `from_status` equals its `to_status` is a note on the

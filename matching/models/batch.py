@@ -23,15 +23,10 @@ class BatchRun(models.Model):
     did when it ran: {"assigned": [{order, provider, score}], "left": [{order, why}]}.
     """
 
-    area = models.ForeignKey(
-        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
-    )
+    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
     day = models.DateField(_("day"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
     reason = models.TextField(_("reason"))
     status = models.CharField(

@@ -19,11 +19,9 @@ class OfferStatus(models.TextChoices):
 class Offer(models.Model):
     """An order proposed to one provider, who accepts or declines before it expires."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="offers", verbose_name=_("order")
-    )
+    order = models.ForeignKey(Order, models.CASCADE, related_name="offers", verbose_name=_("order"))
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="offers", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="offers", verbose_name=_("provider")
     )
     status = models.CharField(
         _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.PENDING

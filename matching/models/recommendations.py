@@ -24,13 +24,10 @@ class Recommendation(models.Model):
     """
 
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="recommendations", verbose_name=_("order")
+        Order, models.CASCADE, related_name="recommendations", verbose_name=_("order")
     )
     provider = models.ForeignKey(
-        Provider,
-        on_delete=models.CASCADE,
-        related_name="recommendations",
-        verbose_name=_("provider"),
+        Provider, models.CASCADE, related_name="recommendations", verbose_name=_("provider")
     )
     round = models.PositiveSmallIntegerField(_("round"))
     rank = models.PositiveSmallIntegerField(_("rank"))

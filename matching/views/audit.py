@@ -51,7 +51,14 @@ def candidates(request, pk):
     )
     # Only an order still waiting for a provider is ranked or assigned by hand.
     open_for_matching = order.status in ASSIGNABLE_STATUSES
-    ranked = selectors.ranked_candidates(order, limit=AUDIT_PAGE_SIZE) if open_for_matching else []
+    # Ranked as matching ranks: never anyone the customer passed over (the audit rows say so).
+    ranked = (
+        selectors.ranked_candidates(
+            order, limit=AUDIT_PAGE_SIZE, exclude_ids=selectors.passed_over_ids(order)
+        )
+        if open_for_matching
+        else []
+    )
     rows = selectors.audit_rows(order, list(page.object_list))
     return render(
         request,

@@ -15,7 +15,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.api import ERRORS, CustomerAPIView
-from core.api import ErrorOut
+from core.api import ErrorOut, validated
 from core.signing import text_sha256
 
 from .. import selectors
@@ -162,9 +162,7 @@ class SeriesListCreateView(CustomerAPIView):
         responses={201: SeriesOut, **ERRORS, **NOT_FOUND},
     )
     def post(self, request):
-        data = SeriesCreateIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated(SeriesCreateIn, request.data)
         order = _own_order(request, fields["order"])
         signed = fields.get("agreement")
         agreement = None
@@ -194,9 +192,8 @@ def _change_view(action: str, change, summary: str):
         )
         def post(self, request, pk):
             series = _own_series(request, pk)
-            data = ReasonIn(data=request.data)
-            data.is_valid(raise_exception=True)
-            change(series=series, actor=request.user, reason=data.validated_data["reason"])
+            data = validated(ReasonIn, request.data)
+            change(series=series, actor=request.user, reason=data["reason"])
             return Response(SeriesOut(_own_series(request, pk)).data)
 
     SeriesChangeView.__name__ = f"Series{action.capitalize()}View"

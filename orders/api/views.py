@@ -11,7 +11,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
-from core.api import ErrorOut
+from core.api import ErrorOut, validated
 
 from .. import availability, scheduling, selectors
 from ..models import Channel, Difficulty, Order
@@ -68,17 +68,16 @@ class QuoteView(OrderAPIView):
         responses={200: QuoteOut, **ERRORS},
     )
     def post(self, request):
-        data = QuoteIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(QuoteIn, request.data)
         # No address is needed for a price (a placeholder passes the address rule), nor the
         # details of the person cared for.
-        checked = check_booking(_booking_request(data.validated_data), with_care=False)
+        checked = check_booking(_booking_request(data), with_care=False)
         quote = checked.quote
         return Response(
             QuoteOut(
                 {
                     "service_type": quote.service_type,
-                    "area": data.validated_data["area"],
+                    "area": data["area"],
                     "home_area_sqm": quote.home_area_sqm,
                     "hours": quote.hours,
                     "options": [option.code for option in quote.options],
@@ -104,9 +103,7 @@ class SlotsView(OrderAPIView):
         responses={200: SlotsOut, **ERRORS},
     )
     def get(self, request):
-        query = SlotsQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = validated(SlotsQuery, request.query_params)
         quote = quote_for(
             service_type=data["service"],
             home_area_sqm=data.get("home_area_sqm"),
@@ -193,9 +190,7 @@ class OrderListCreateView(OrderAPIView):
         )
 
     def _create(self, request):
-        data = OrderCreateIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated(OrderCreateIn, request.data)
         checked = check_booking(
             _booking_request(fields, address=fields["address"], notes=fields["notes"]),
             care=fields.get("person_cared_for"),
@@ -245,9 +240,8 @@ class OrderCancelView(OrderAPIView):
     )
     def post(self, request, pk):
         order = _order_with_timeline(customer=request.user, pk=pk)
-        data = CancelIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        cancel_order(order=order, actor=request.user, reason=data.validated_data["reason"])
+        data = validated(CancelIn, request.data)
+        cancel_order(order=order, actor=request.user, reason=data["reason"])
         order = _order_with_timeline(customer=request.user, pk=pk)
         return Response(OrderDetailOut(order, context={"request": request}).data)
 
@@ -262,9 +256,8 @@ class OrderNewTimesView(OrderAPIView):
     )
     def get(self, request, pk):
         order = _order_with_timeline(customer=request.user, pk=pk)
-        query = NewTimesQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        day = query.validated_data["day"]
+        query = validated(NewTimesQuery, request.query_params)
+        day = query["day"]
         times = scheduling.new_times(order=order, day=day)
         return Response(NewTimesOut({"day": day, "times": times}).data)
 
@@ -279,9 +272,7 @@ class OrderRescheduleView(OrderAPIView):
     )
     def post(self, request, pk):
         order = _order_with_timeline(customer=request.user, pk=pk)
-        data = RescheduleIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated(RescheduleIn, request.data)
         reschedule_order(
             order=order,
             actor=request.user,

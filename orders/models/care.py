@@ -42,10 +42,7 @@ class CareRecipient(models.Model):
     """The person cared for in one order. One per order; the order needs no field for it."""
 
     order = models.OneToOneField(
-        Order,
-        on_delete=models.CASCADE,
-        related_name="care_recipient",
-        verbose_name=_("order"),
+        Order, models.CASCADE, related_name="care_recipient", verbose_name=_("order")
     )
     full_name = EncryptedTextField(_("name"))
     age = models.PositiveSmallIntegerField(
@@ -92,10 +89,7 @@ class CareRecipientAccess(AccessLog):
     subject_field = "care_recipient"
 
     care_recipient = models.ForeignKey(
-        CareRecipient,
-        on_delete=models.CASCADE,
-        related_name="accesses",
-        verbose_name=_("person cared for"),
+        CareRecipient, models.CASCADE, related_name="accesses", verbose_name=_("person cared for")
     )
 
     class Meta(AccessLog.Meta):

@@ -35,7 +35,7 @@ class ServiceType(models.Model):
 
     category = models.ForeignKey(
         ServiceCategory,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="service_types",
@@ -88,7 +88,7 @@ class ServiceOption(models.Model):
     Its price is in the price book; its extra minutes lengthen the job."""
 
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.CASCADE, related_name="options", verbose_name=_("service")
+        ServiceType, models.CASCADE, related_name="options", verbose_name=_("service")
     )
     code = models.SlugField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=100)

@@ -47,13 +47,10 @@ class Contract(models.Model):
     why) and a new one is issued; an order has at most one contract in force."""
 
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("order")
+        Order, models.PROTECT, related_name="contracts", verbose_name=_("order")
     )
     template = models.ForeignKey(
-        ContractTemplate,
-        on_delete=models.PROTECT,
-        related_name="contracts",
-        verbose_name=_("template"),
+        ContractTemplate, models.PROTECT, related_name="contracts", verbose_name=_("template")
     )
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
@@ -64,14 +61,10 @@ class Contract(models.Model):
     # Empty only on a contract generated before the provider was recorded on it whose order
     # lost its provider since (such a contract is voided by the migration that added this).
     provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        verbose_name=_("provider named"),
+        Provider, models.PROTECT, null=True, related_name="+", verbose_name=_("provider named")
     )
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+        ServiceType, models.PROTECT, related_name="+", verbose_name=_("service")
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -132,7 +125,7 @@ class ContractSignature(Signature):
     """One party's electronic signature of the exact contract text. Never changed."""
 
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("contract")
+        Contract, models.PROTECT, related_name="signatures", verbose_name=_("contract")
     )
     party = models.CharField(_("party"), max_length=10, choices=ContractParty.choices)
     signer = user_reference(_("signer"))
@@ -140,7 +133,7 @@ class ContractSignature(Signature):
     # recurring series (orders/services/recurring.py) instead of typed on this contract.
     standing_agreement = models.ForeignKey(
         "orders.SeriesAgreement",
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="contract_signatures",

@@ -58,10 +58,10 @@ class OrderQuerySet(models.QuerySet):
 class Order(models.Model):
     customer = user_reference(_("customer"), related_name="orders")
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service")
+        ServiceType, models.PROTECT, related_name="orders", verbose_name=_("service")
     )
     area = models.ForeignKey(
-        ServiceArea, on_delete=models.PROTECT, related_name="orders", verbose_name=_("area")
+        ServiceArea, models.PROTECT, related_name="orders", verbose_name=_("area")
     )
     address = models.CharField(_("address"), max_length=300)
     # Per-m² services are quantified by the home's area, per-hour services by the hours booked.
@@ -76,7 +76,7 @@ class Order(models.Model):
     # the price lines (base, options, difficulty, tier) as orders.pricing computed them.
     price_book = models.ForeignKey(
         "orders.PriceBook",
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="orders",
@@ -91,7 +91,7 @@ class Order(models.Model):
     )
     provider = models.ForeignKey(
         Provider,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="orders",
@@ -114,7 +114,7 @@ class Order(models.Model):
     # A guarantee redo (R-ORD-7) goes preferably to someone else: matching skips this provider.
     avoid_provider = models.ForeignKey(
         Provider,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -124,7 +124,7 @@ class Order(models.Model):
     # this provider first when they are free (R-MAT-1).
     preferred_provider = models.ForeignKey(
         Provider,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -250,9 +250,7 @@ class OrderEvent(StatusEvent):
     subject_field = "order"
     statuses = OrderStatus
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
-    )
+    order = models.ForeignKey(Order, models.CASCADE, related_name="events", verbose_name=_("order"))
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("order event")
@@ -264,7 +262,7 @@ class IdempotencyKey(models.Model):
     repeats so a retried create never makes a second order."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user")
     )
     key = models.CharField(_("key"), max_length=100)
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
@@ -293,9 +291,7 @@ class SavedAddress(models.Model):
     )
     label = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. Home"))
     address = models.CharField(_("address"), max_length=300)
-    area = models.ForeignKey(
-        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
-    )
+    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
     last_used_at = models.DateTimeField(_("last used"), auto_now=True)
 
     class Meta:

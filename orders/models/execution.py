@@ -28,10 +28,10 @@ class ArrivalCheckIn(models.Model):
     """The provider arrived and went through the booking's details with the customer."""
 
     order = models.OneToOneField(
-        Order, on_delete=models.CASCADE, related_name="check_in", verbose_name=_("order")
+        Order, models.CASCADE, related_name="check_in", verbose_name=_("order")
     )
     provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+        Provider, models.PROTECT, related_name="+", verbose_name=_("provider")
     )
     at = models.DateTimeField(_("arrived"), auto_now_add=True)
     # Codes from CHECK_IN_ITEMS, each confirmed with the customer.
@@ -62,10 +62,10 @@ class CompletionReport(models.Model):
     """What the provider did, written when completing the job; shown to customer and staff."""
 
     order = models.OneToOneField(
-        Order, on_delete=models.CASCADE, related_name="completion_report", verbose_name=_("order")
+        Order, models.CASCADE, related_name="completion_report", verbose_name=_("order")
     )
     provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+        Provider, models.PROTECT, related_name="+", verbose_name=_("provider")
     )
     at = models.DateTimeField(_("written"), auto_now_add=True)
     summary = models.TextField(_("what was done"))

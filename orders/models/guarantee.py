@@ -20,7 +20,7 @@ class GuaranteeClaim(models.Model):
     """A customer's claim that a completed job was not satisfactory (R-ORD-7)."""
 
     order = models.OneToOneField(
-        Order, on_delete=models.PROTECT, related_name="guarantee_claim", verbose_name=_("order")
+        Order, models.PROTECT, related_name="guarantee_claim", verbose_name=_("order")
     )
     customer = user_reference(_("customer"), related_name="guarantee_claims")
     description = models.TextField(_("what was wrong"))
@@ -33,7 +33,7 @@ class GuaranteeClaim(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
     redo_order = models.OneToOneField(
         Order,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="redo_of_claim",
@@ -70,7 +70,7 @@ class BalanceEntry(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     order = models.ForeignKey(
         Order,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="balance_entries",

@@ -142,7 +142,7 @@ class PriceBook(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -152,7 +152,7 @@ class PriceBook(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     copied_from = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -162,7 +162,7 @@ class PriceBook(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -248,10 +248,10 @@ class PriceRule(models.Model):
     """How one service is priced in one price book version."""
 
     price_book = models.ForeignKey(
-        PriceBook, on_delete=models.CASCADE, related_name="rules", verbose_name=_("price book")
+        PriceBook, models.CASCADE, related_name="rules", verbose_name=_("price book")
     )
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, related_name="price_rules", verbose_name=_("service")
+        ServiceType, models.PROTECT, related_name="price_rules", verbose_name=_("service")
     )
     unit = models.CharField(
         _("priced"), max_length=10, choices=PricingUnit.choices, default=PricingUnit.PER_SQM
@@ -362,10 +362,10 @@ class OrderOption(models.Model):
     """An option chosen at booking, frozen with its name and price then."""
 
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.CASCADE, related_name="options", verbose_name=_("order")
+        "orders.Order", models.CASCADE, related_name="options", verbose_name=_("order")
     )
     option = models.ForeignKey(
-        ServiceOption, on_delete=models.PROTECT, related_name="+", verbose_name=_("option")
+        ServiceOption, models.PROTECT, related_name="+", verbose_name=_("option")
     )
     name = models.CharField(_("name"), max_length=100)
     price = models.DecimalField(_("price"), **MONEY)

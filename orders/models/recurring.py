@@ -41,17 +41,12 @@ class SeriesStatus(models.TextChoices):
 class RecurringSeries(models.Model):
     customer = user_reference(_("customer"), related_name="recurring_series")
     first_order = models.ForeignKey(
-        Order,
-        on_delete=models.PROTECT,
-        related_name="series_started",
-        verbose_name=_("first order"),
+        Order, models.PROTECT, related_name="series_started", verbose_name=_("first order")
     )
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+        ServiceType, models.PROTECT, related_name="+", verbose_name=_("service")
     )
-    area = models.ForeignKey(
-        ServiceArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
-    )
+    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
     address = models.CharField(_("address"), max_length=300)
     # As on the order: per-m² services by the home's area, per-hour services by the hours.
     home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
@@ -73,7 +68,7 @@ class RecurringSeries(models.Model):
     ends_on = models.DateField(_("last repeat on"), null=True, blank=True)
     preferred_provider = models.ForeignKey(
         Provider,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -149,7 +144,7 @@ class SeriesEvent(StatusEvent):
     statuses = SeriesStatus
 
     series = models.ForeignKey(
-        RecurringSeries, on_delete=models.CASCADE, related_name="events", verbose_name=_("series")
+        RecurringSeries, models.CASCADE, related_name="events", verbose_name=_("series")
     )
 
     class Meta(StatusEvent.Meta):
@@ -162,15 +157,12 @@ class SeriesOccurrence(models.Model):
     database holds one row per series and date, so no date is ever booked twice."""
 
     series = models.ForeignKey(
-        RecurringSeries,
-        on_delete=models.PROTECT,
-        related_name="occurrences",
-        verbose_name=_("series"),
+        RecurringSeries, models.PROTECT, related_name="occurrences", verbose_name=_("series")
     )
     occurs_on = models.DateField(_("date"))
     order = models.OneToOneField(
         Order,
-        on_delete=models.PROTECT,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="series_occurrence",
@@ -203,10 +195,7 @@ class SeriesAgreement(Signature):
     under it."""
 
     series = models.OneToOneField(
-        RecurringSeries,
-        on_delete=models.PROTECT,
-        related_name="agreement",
-        verbose_name=_("series"),
+        RecurringSeries, models.PROTECT, related_name="agreement", verbose_name=_("series")
     )
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))

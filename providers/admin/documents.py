@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import AccessLogAdmin
+from core.admin import AccessLogAdmin, ReadOnlyTabularInline
 
 from ..models import DocumentAccess, VettingDocument
 from ..services import documents
@@ -164,12 +164,10 @@ class VettingDocumentAdmin(admin.ModelAdmin):
             )
 
 
-class VettingDocumentInline(admin.TabularInline):
+class VettingDocumentInline(ReadOnlyTabularInline):
     """Read-only documents on the provider's record, opened through the protected view."""
 
     model = VettingDocument
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = (
         "kind",
@@ -180,20 +178,10 @@ class VettingDocumentInline(admin.TabularInline):
         "checked_by",
         "open_link",
     )
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("identity and background documents")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("checked_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("file"))
     def open_link(self, obj):

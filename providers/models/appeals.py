@@ -15,13 +15,10 @@ class SuspensionAppeal(models.Model):
     """A provider's one appeal against one suspension, and the manager's answer."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="appeals", verbose_name=_("provider")
     )
     suspension = models.OneToOneField(
-        ProviderEvent,
-        on_delete=models.PROTECT,
-        related_name="appeal",
-        verbose_name=_("suspension"),
+        ProviderEvent, models.PROTECT, related_name="appeal", verbose_name=_("suspension")
     )
     text = models.TextField(_("appeal"))
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)

@@ -109,10 +109,7 @@ class Provider(models.Model):
     """A person who applied to work, and, once vetted, works through the platform."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="provider",
-        verbose_name=_("user"),
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="provider", verbose_name=_("user")
     )
     status = models.CharField(
         _("status"), max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.APPLIED
@@ -205,7 +202,7 @@ class ProviderReward(models.Model):
     (R-MAT-4). Rows are kept as the audit (who, why, when); ending one early sets `ends`."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="rewards", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="rewards", verbose_name=_("provider")
     )
     reason = models.TextField(_("reason"))
     starts = models.DateTimeField(_("from"))
@@ -231,10 +228,10 @@ class ProviderReward(models.Model):
 
 class ProviderSkill(models.Model):
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="skill_levels", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="skill_levels", verbose_name=_("provider")
     )
     skill = models.ForeignKey(
-        Skill, on_delete=models.PROTECT, related_name="provider_levels", verbose_name=_("skill")
+        Skill, models.PROTECT, related_name="provider_levels", verbose_name=_("skill")
     )
     years_of_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
 
@@ -263,10 +260,7 @@ class WorkingHours(models.Model):
     """A weekly window in local time when the provider takes jobs."""
 
     provider = models.ForeignKey(
-        Provider,
-        on_delete=models.CASCADE,
-        related_name="working_hours",
-        verbose_name=_("provider"),
+        Provider, models.CASCADE, related_name="working_hours", verbose_name=_("provider")
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     starts = models.TimeField(_("from"))
@@ -300,7 +294,7 @@ class TimeOff(models.Model):
     """Days a provider does not work: leave, holidays (R-ORD-5)."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="time_off", verbose_name=_("provider")
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (inclusive)"))
@@ -328,7 +322,7 @@ class ProviderEvent(StatusEvent):
     statuses = ProviderStatus
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="events", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="events", verbose_name=_("provider")
     )
     reason_code = models.CharField(
         _("reason"), max_length=30, choices=RejectionReason.choices, blank=True

@@ -26,7 +26,7 @@ class VettingDocument(models.Model):
     """An identity or background document (R-VET-4), encrypted at rest in private storage."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="documents", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="documents", verbose_name=_("provider")
     )
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     file = models.FileField(
@@ -76,10 +76,7 @@ class DocumentAccess(AccessLog):
     subject_field = "document"
 
     document = models.ForeignKey(
-        VettingDocument,
-        on_delete=models.CASCADE,
-        related_name="accesses",
-        verbose_name=_("document"),
+        VettingDocument, models.CASCADE, related_name="accesses", verbose_name=_("document")
     )
 
     class Meta(AccessLog.Meta):

@@ -29,7 +29,7 @@ class InterviewStatus(models.TextChoices):
 
 class Interview(models.Model):
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="interviews", verbose_name=_("applicant")
+        Provider, models.CASCADE, related_name="interviews", verbose_name=_("applicant")
     )
     interviewer = user_reference(
         _("interviewer"),
@@ -72,7 +72,7 @@ class Scorecard(models.Model):
     """The interviewer's scores; pass or fail follows from them and the configured weights."""
 
     interview = models.OneToOneField(
-        Interview, on_delete=models.CASCADE, related_name="scorecard", verbose_name=_("interview")
+        Interview, models.CASCADE, related_name="scorecard", verbose_name=_("interview")
     )
     physical_ability = models.PositiveSmallIntegerField(_("physical ability"), validators=SCORE)
     physical_ability_notes = models.TextField(_("notes on physical ability"), blank=True)

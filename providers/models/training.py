@@ -35,7 +35,7 @@ class Course(models.Model):
 
 class TrainingSession(models.Model):
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("course")
+        Course, models.CASCADE, related_name="sessions", verbose_name=_("course")
     )
     starts_at = models.DateTimeField(_("starts"))
     location = models.CharField(_("place"), max_length=200, blank=True)
@@ -59,14 +59,14 @@ class Enrollment(models.Model):
     """One provider in one course: the score, whether it passed, an instructor's flag."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("provider")
+        Provider, models.CASCADE, related_name="enrollments", verbose_name=_("provider")
     )
     course = models.ForeignKey(
-        Course, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("course")
+        Course, models.PROTECT, related_name="enrollments", verbose_name=_("course")
     )
     session = models.ForeignKey(
         TrainingSession,
-        on_delete=models.SET_NULL,
+        models.SET_NULL,
         null=True,
         blank=True,
         related_name="enrollments",
@@ -123,13 +123,10 @@ class CommitmentSignature(Signature):
     database trigger backs this on PostgreSQL)."""
 
     provider = models.OneToOneField(
-        Provider, on_delete=models.PROTECT, related_name="commitment", verbose_name=_("provider")
+        Provider, models.PROTECT, related_name="commitment", verbose_name=_("provider")
     )
     text = models.ForeignKey(
-        CommitmentText,
-        on_delete=models.PROTECT,
-        related_name="signatures",
-        verbose_name=_("text"),
+        CommitmentText, models.PROTECT, related_name="signatures", verbose_name=_("text")
     )
 
     class Meta:

@@ -8,10 +8,11 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import services
+from matching import requests, services
 from matching.models import Offer, OfferStatus, Recommendation, RecommendationStatus
 from matching.scoring import PART_LABELS, PARTS
 from matching.selectors import audit_rows, considered_providers
+from matching.tasks import match_order_task
 from orders.models import Order, OrderStatus
 from orders.services.common import DoubleBookingError
 from providers.models import ProviderStatus, ProviderTier, TimeOff
@@ -362,3 +363,37 @@ def test_the_score_columns_are_labelled_in_the_viewers_language(client, order, o
     assert headers["rating"] == "Рейтинг"
     assert headers["past_good"] == "Хорошие оценки от этого клиента"
     assert "past_good" not in re.sub(r'data-part="\w+"', "", html)
+
+
+@pytest.mark.requirement("R-MAT-1", "R-MAT-2")
+def test_providers_the_customer_passed_over_are_left_out_of_the_ranked_list_and_the_summary(
+    client, order, operator, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHING_MODE = "recommend"
+    providers = [experienced(rating_average=round(5.0 - 0.1 * i, 1)) for i in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        match_order_task.delay(order.pk)
+    first_round = set(
+        Recommendation.objects.filter(order=order).values_list("provider_id", flat=True)
+    )
+    assert len(first_round) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        requests.ask_for_other_providers(order=order, customer=order.customer)
+    assert (
+        set(
+            Recommendation.objects.filter(
+                order=order, status=RecommendationStatus.PASSED
+            ).values_list("provider_id", flat=True)
+        )
+        == first_round
+    )
+
+    client.force_login(operator)
+    html = client.get(reverse("matching:candidates", args=[order.pk])).content.decode()
+    table = assert_summary_matches_table(html)
+    ranked = {int(pk) for pk in re.findall(r'<tr id="ranked-(\d+)"', html)}
+    assert ranked == {p.pk for p in providers} - first_round
+    for pk in first_round:
+        assert table[pk][0] == "excluded"
+        assert "passed over by the customer" in table[pk][1]
+    assert summary_numbers(html) == {"eligible": 2, "engaged": 0, "excluded": 3}

@@ -1,6 +1,7 @@
 """The customer picks one of up to three recommended providers, or asks for others (R-MAT-2);
 matching runs in Celery and passes declined or expired choices on (R-MAT-3)."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -131,6 +132,23 @@ def test_the_page_polls_until_ready_then_shows_three_providers_with_reasons_revi
     assert "3,700,000 IRR" in fragment or "3700000" in fragment.replace(",", "")
     assert "hx-trigger" not in fragment  # ready: polling stops
     assert "Show me others" in fragment
+
+
+@pytest.mark.requirement("R-MAT-2")
+def test_a_card_shows_one_rating_figure_in_its_header_and_its_reasons(
+    customer_client, customer, service, area, match
+):
+    provider = ProviderFactory(user__full_name="Maryam Ahmadi", rating_average=4.65, rating_count=9)
+    order = match(OrderFactory(customer=customer, service_type=service, area=area))
+    # Rated again after the recommendation was scored: the card quotes today's figure.
+    provider.rating_average, provider.rating_count = 4.75, 10
+    provider.save()
+    fragment = customer_client.get(
+        reverse("matching:choose", args=[order.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "★ 4.8 ·" in fragment
+    assert "4.8 rating (10 reviews)" in fragment
+    assert not re.search(r"4\.[67]", fragment)
 
 
 @pytest.mark.requirement("R-MAT-2", "R-MAT-3")
