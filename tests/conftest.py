@@ -1,4 +1,6 @@
+import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -19,6 +21,20 @@ def pytest_configure(config):
     # Unit tests run tasks inline; the worker integration test switches this off.
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each checkout tests on a database of its own (test_<name>_<hash of its path>), so two
+    copies of the suite on one machine and one PostgreSQL never drop each other's database."""
+    from django.conf import settings
+
+    suffix = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+    for database in settings.DATABASES.values():
+        if database["ENGINE"].endswith("sqlite3"):
+            continue  # in memory: one per process already
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{suffix}"
 
 
 @pytest.fixture(scope="session", autouse=True)
