@@ -11,40 +11,27 @@ app = Celery("homeservices")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+def _run(task: str, **when) -> dict:
+    """A beat entry: `task` on the crontab `when` (minute=..., hour=...)."""
+    return {"task": task, "schedule": crontab(**when)}
+
+
 app.conf.beat_schedule = {
     # Re-drives orders a lost message left waiting for a match.
-    "sweep-unmatched-orders": {
-        "task": "matching.tasks.sweep_unmatched_orders_task",
-        "schedule": crontab(minute="*/5"),
-    },
+    "sweep-unmatched-orders": _run("matching.tasks.sweep_unmatched_orders_task", minute="*/5"),
     # Passes offers nobody answered in time to the next candidate.
-    "expire-stale-offers": {
-        "task": "matching.tasks.expire_stale_offers_task",
-        "schedule": crontab(minute="*"),
-    },
+    "expire-stale-offers": _run("matching.tasks.expire_stale_offers_task", minute="*"),
     # Lists the provider feedback calls a lost message left out (R-VET-8).
-    "sweep-feedback-calls": {
-        "task": "reviews.tasks.sweep_feedback_calls_task",
-        "schedule": crontab(minute=17),
-    },
+    "sweep-feedback-calls": _run("reviews.tasks.sweep_feedback_calls_task", minute=17),
     # Forgets the mobile API's Idempotency-Keys once they are a day old.
-    "purge-idempotency-keys": {
-        "task": "orders.tasks.purge_idempotency_keys_task",
-        "schedule": crontab(minute=41),
-    },
+    "purge-idempotency-keys": _run("orders.tasks.purge_idempotency_keys_task", minute=41),
     # Books the next dates of recurring cleaning series, once per series and date.
-    "create-recurring-orders": {
-        "task": "orders.tasks.create_recurring_orders_task",
-        "schedule": crontab(minute=23),
-    },
+    "create-recurring-orders": _run("orders.tasks.create_recurring_orders_task", minute=23),
     # Reminds customers and providers of confirmed jobs starting tomorrow, once per order.
-    "send-day-before-reminders": {
-        "task": "orders.tasks.send_day_before_reminders_task",
-        "schedule": crontab(minute=7),
-    },
+    "send-day-before-reminders": _run("orders.tasks.send_day_before_reminders_task", minute=7),
     # Warns providers whose certificate of no criminal record expires soon; suspends the expired.
-    "check-certificate-expiry": {
-        "task": "providers.tasks.check_certificate_expiry_task",
-        "schedule": crontab(hour=6, minute=0),
-    },
+    "check-certificate-expiry": _run(
+        "providers.tasks.check_certificate_expiry_task", hour=6, minute=0
+    ),
 }

@@ -269,21 +269,9 @@ if MATCHING_MODE not in ("recommend", "auto"):
 MATCHING_INCLUDE_PROBATION = env.bool("MATCHING_INCLUDE_PROBATION", default=True)
 # Largest travel radius honoured (km): a provider's own radius is capped at this.
 MATCHING_MAX_TRAVEL_KM = env.int("MATCHING_MAX_TRAVEL_KM", default=50)
-# Each part of the score lies in [0, its weight] (matching/scoring.py explains each part).
-MATCHING_WEIGHTS = env.dict(
-    "MATCHING_WEIGHTS",
-    cast={"value": float},
-    default={
-        "rating": 30.0,
-        "kpi": 15.0,
-        "experience": 15.0,
-        "distance": 10.0,
-        "past_good": 10.0,
-        "workload": 10.0,
-        "reward": 10.0,
-        "preferred": 20.0,
-    },
-)
+# Each part of the score lies in [0, its weight]: overrides of matching.scoring.DEFAULT_WEIGHTS
+# (which explains each part), e.g. MATCHING_WEIGHTS=rating=40,reward=0.
+MATCHING_WEIGHTS = env.dict("MATCHING_WEIGHTS", cast={"value": float}, default={})
 # When the customer does not pick within this time, the best recommendation gets the offer.
 RECOMMENDATION_CHOICE_MINUTES = env.int("RECOMMENDATION_CHOICE_MINUTES", default=30)
 # After a chosen provider declines or lets the offer expire: False shows the customer the next

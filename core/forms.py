@@ -1,6 +1,7 @@
 """Forms every app uses."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models.signing import TYPED_NAME_MAX
@@ -24,3 +25,13 @@ class SigningForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agree"].label = self.agree_label
+
+
+def add_refusal(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's refusal on the form that asked: each message by the field it names
+    (above the form when the form has no such field), a message naming no field above it."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error)

@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -229,3 +230,13 @@ def forget_everything() -> None:
     """Every process-local value and every change mark (tests start each with a clean slate)."""
     for value in _registry:
         value.forget_all()
+
+
+def on_save_and_delete(receiver: Callable[..., None], *models, name: str) -> None:
+    """Connect `receiver` to every save and delete of `models`: what a kept value read from
+    them must hear of to be forgotten. `name` keeps the connections unique (connect twice, one
+    call)."""
+    for model in models:
+        uid = f"{name}-{model.__name__}"
+        post_save.connect(receiver, sender=model, dispatch_uid=uid)
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-deleted")

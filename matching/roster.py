@@ -33,7 +33,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import User
 from core.db import id_array
-from core.kept import Kept
+from core.kept import Kept, on_save_and_delete
 from orders.geo import EARTH_RADIUS_KM, KM_PER_DEGREE_LATITUDE
 from orders.models import Order, OrderStatus
 from providers.models import Provider, ProviderReward, ProviderSkill, TimeOff, WorkingHours
@@ -385,14 +385,11 @@ def _skills_changed(sender, instance, action: str, **kwargs) -> None:
 def connect() -> None:
     post_save.connect(_provider_saved, sender=Provider, dispatch_uid="roster-provider")
     post_delete.connect(_provider_deleted, sender=Provider, dispatch_uid="roster-provider-gone")
-    for model in (ProviderSkill, WorkingHours, TimeOff, ProviderReward):
-        post_save.connect(_detail_saved, sender=model, dispatch_uid=f"roster-{model.__name__}")
-        post_delete.connect(
-            _detail_saved, sender=model, dispatch_uid=f"roster-{model.__name__}-deleted"
-        )
+    on_save_and_delete(
+        _detail_saved, ProviderSkill, WorkingHours, TimeOff, ProviderReward, name="roster"
+    )
     post_save.connect(_user_saved, sender=User, dispatch_uid="roster-user")
-    post_save.connect(_order_saved, sender=Order, dispatch_uid="roster-order")
-    post_delete.connect(_order_saved, sender=Order, dispatch_uid="roster-order-deleted")
+    on_save_and_delete(_order_saved, Order, name="roster")
     m2m_changed.connect(_areas_changed, sender=Provider.areas.through, dispatch_uid="roster-areas")
     m2m_changed.connect(
         _skills_changed, sender=Provider.skills.through, dispatch_uid="roster-skills"

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from core.kept import KeptAnswers
+from core.kept import KeptAnswers, on_save_and_delete
 from providers.models import Provider, ProviderSkill, ServiceArea, TimeOff, WorkingHours
 
 from . import scheduling
@@ -80,11 +80,9 @@ def _changed(sender, **kwargs) -> None:
 def connect() -> None:
     post_save.connect(_order_saved, sender=Order, dispatch_uid="availability-order-saved")
     post_delete.connect(_changed, sender=Order, dispatch_uid="availability-order-deleted")
-    for model in (Provider, ProviderSkill, WorkingHours, TimeOff):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"availability-{model.__name__}")
-        post_delete.connect(
-            _changed, sender=model, dispatch_uid=f"availability-{model.__name__}-deleted"
-        )
+    on_save_and_delete(
+        _changed, Provider, ProviderSkill, WorkingHours, TimeOff, name="availability"
+    )
     for through in (Provider.areas.through, ServiceType.required_skills.through):
         m2m_changed.connect(
             _changed, sender=through, dispatch_uid=f"availability-{through.__name__}"

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from providers.admin.core import ProviderAdmin
 
 from . import services
@@ -12,7 +13,10 @@ from .models import FeedbackCallStatus, ProviderFeedbackCall, Rating
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnlyAdmin):
+    """A customer's rating as given: changing or deleting one would change the provider's
+    average and the KPI behind their back."""
+
     list_display = (
         "order",
         "provider",
@@ -30,19 +34,6 @@ class RatingAdmin(admin.ModelAdmin):
         "comment",
     )
     list_select_related = ("order", "provider__user", "customer")
-    readonly_fields = (
-        "order",
-        "provider",
-        "customer",
-        "attitude",
-        "result",
-        "compliance",
-        "comment",
-        "created_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
 
 
 def _ratings_html(call):

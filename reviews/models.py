@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 from orders.models import Order
 from providers.models import Provider
 
@@ -16,9 +16,7 @@ class Rating(models.Model):
     order = models.OneToOneField(
         Order, models.PROTECT, related_name="rating", verbose_name=_("order")
     )
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="ratings", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="ratings")
     customer = user_reference(_("customer"), related_name="ratings_given")
     attitude = models.PositiveSmallIntegerField(_("attitude"), validators=SCORE_VALIDATORS)
     result = models.PositiveSmallIntegerField(_("result"), validators=SCORE_VALIDATORS)
@@ -69,9 +67,7 @@ class ProviderFeedbackCall(models.Model):
     The ratings attached when the call is put on the list are the ones the operator reads out.
     """
 
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="feedback_calls", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="feedback_calls")
     milestone = models.PositiveIntegerField(
         _("completed orders"),
         help_text=_("The provider's number of completed orders that put this call on the list."),

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusEvent
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 from orders.models import Order
 
 
@@ -17,14 +17,7 @@ class TicketStatus(models.TextChoices):
 class Ticket(models.Model):
     """A request for help, usually about one order."""
 
-    order = models.ForeignKey(
-        Order,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="tickets",
-        verbose_name=_("order"),
-    )
+    order = reference(Order, _("order"), related_name="tickets", optional=True)
     opened_by = user_reference(_("opened by"), related_name="tickets")
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
@@ -61,9 +54,7 @@ class TicketEvent(StatusEvent):
     subject_field = "ticket"
     statuses = TicketStatus
 
-    ticket = models.ForeignKey(
-        Ticket, models.CASCADE, related_name="events", verbose_name=_("ticket")
-    )
+    ticket = reference(Ticket, _("ticket"), related_name="events", on_delete=models.CASCADE)
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("ticket event")

@@ -2,6 +2,7 @@
 (audit trails, signatures, access logs) and would lose their meaning if edited."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,7 +21,9 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Every listed field read-only, no add, change or delete."""
 
     def get_readonly_fields(self, request, obj=None):
-        return self.fields or [field.name for field in self.model._meta.fields]
+        if self.fields:  # rows of fields may be grouped on one line
+            return flatten(self.fields)
+        return [field.name for field in self.model._meta.fields]
 
 
 class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):

@@ -10,17 +10,16 @@ Rows are written by the service that shows the record (`AccessLog.record`) and n
 `core.admin.AccessLogAdmin` lists them read-only.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.models.fields import user_reference
 
 
 class AccessLog(models.Model):
     subject_field: str = ""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
-    )
+    user = user_reference(_("by"))
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

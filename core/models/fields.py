@@ -6,29 +6,28 @@ from django.conf import settings
 from django.db import models
 
 
-def user_reference(
+def reference(
+    to,
     verbose_name,
     *,
     related_name: str = "+",
     optional: bool = False,
-    staff_only: bool = False,
-    help_text="",
     on_delete=models.PROTECT,
+    **options: Any,
 ) -> "models.ForeignKey[Any, Any]":
-    """A reference to a person (who did something, who is served): a user is never deleted
-    from under a record that names them (PROTECT). `optional` allows none (the platform acted,
-    nobody yet); `staff_only` offers only operators in forms and the admin."""
-    options: dict = {}
+    """A reference to another record as most of ours are: the record referred to is never
+    deleted from under this one (PROTECT unless told), no reverse accessor unless one is named,
+    and `optional` allows none (null in the database, blank in forms)."""
     if optional:
         options.update(null=True, blank=True)
-    if staff_only:
-        options["limit_choices_to"] = {"is_staff": True}
-    if help_text:
-        options["help_text"] = help_text
     return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=on_delete,
-        related_name=related_name,
-        verbose_name=verbose_name,
-        **options,
+        to, on_delete=on_delete, related_name=related_name, verbose_name=verbose_name, **options
     )
+
+
+def user_reference(verbose_name, *, staff_only: bool = False, **kwargs: Any):
+    """A reference to a person (who did something, who is served); `staff_only` offers only
+    operators in forms and the admin. Otherwise as `reference`."""
+    if staff_only:
+        kwargs["limit_choices_to"] = {"is_staff": True}
+    return reference(settings.AUTH_USER_MODEL, verbose_name, **kwargs)

@@ -1,11 +1,11 @@
 """A batch assignment run by an operator (R-MAT-5): the audit of who placed which orders, why,
 and with what result."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import reference, user_reference
 from providers.models import ServiceArea
 
 
@@ -23,11 +23,9 @@ class BatchRun(models.Model):
     did when it ran: {"assigned": [{order, provider, score}], "left": [{order, why}]}.
     """
 
-    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
+    area = reference(ServiceArea, _("area"))
     day = models.DateField(_("day"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
+    requested_by = user_reference(_("requested by"))
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import reference
 from orders.models import Order
 from providers.models import Provider
 
@@ -19,10 +20,8 @@ class OfferStatus(models.TextChoices):
 class Offer(models.Model):
     """An order proposed to one provider, who accepts or declines before it expires."""
 
-    order = models.ForeignKey(Order, models.CASCADE, related_name="offers", verbose_name=_("order"))
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="offers", verbose_name=_("provider")
-    )
+    order = reference(Order, _("order"), related_name="offers", on_delete=models.CASCADE)
+    provider = reference(Provider, _("provider"), related_name="offers", on_delete=models.CASCADE)
     status = models.CharField(
         _("status"), max_length=20, choices=OfferStatus.choices, default=OfferStatus.PENDING
     )

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import reference
 from orders.models import Order
 from providers.models import Provider
 
@@ -23,11 +24,9 @@ class Recommendation(models.Model):
     and staff can audit why.
     """
 
-    order = models.ForeignKey(
-        Order, models.CASCADE, related_name="recommendations", verbose_name=_("order")
-    )
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="recommendations", verbose_name=_("provider")
+    order = reference(Order, _("order"), related_name="recommendations", on_delete=models.CASCADE)
+    provider = reference(
+        Provider, _("provider"), related_name="recommendations", on_delete=models.CASCADE
     )
     round = models.PositiveSmallIntegerField(_("round"))
     rank = models.PositiveSmallIntegerField(_("rank"))

@@ -39,23 +39,14 @@ class ContractAdmin(ReadOnlyAdmin):
     list_filter = ("status", "language", ("created_at", admin.DateFieldListFilter))
     search_fields = ("order__id", "public_id", "order__customer__phone")
     list_select_related = ("order", "template", "provider__user")
+    # What the contract states, how it was made, whether it was voided, how to check it.
     fields = (
-        "order",
-        "status",
-        "provider",
-        "service_type",
-        "starts_at",
-        "ends_at",
-        "price",
-        "template",
-        "language",
-        "created_at",
-        "voided_at",
-        "voided_by",
-        "void_reason",
-        "text_sha256",
-        "public_id",
-        "verification_link",
+        ("order", "status"),
+        ("provider", "service_type", "price"),
+        ("starts_at", "ends_at"),
+        ("template", "language", "created_at"),
+        ("voided_at", "voided_by", "void_reason"),
+        ("text_sha256", "public_id", "verification_link"),
         "text",
     )
     inlines = [ContractSignatureInline]

@@ -5,6 +5,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
@@ -45,18 +46,14 @@ class GuaranteeClaimAdmin(admin.ModelAdmin):
     search_fields = ("customer__phone", "customer__full_name", "order__id")
     list_select_related = ("order", "customer", "decided_by")
     # Decisions go through decide_claim, which credits, creates the redo order and notifies.
-    readonly_fields = (
-        "order",
-        "customer",
+    fields = (
+        ("order", "customer", "created_at"),
         "description",
-        "status",
-        "created_at",
-        "decided_by",
-        "decided_at",
+        ("status", "decided_by", "decided_at"),
         "decision_note",
-        "redo_order",
-        "amount",
+        ("redo_order", "amount"),
     )
+    readonly_fields = flatten(fields)
     actions = [
         action_with_form(
             name=decision,

@@ -3,6 +3,7 @@ agreement, and pause, resume or end it with a reason. Everything else is read-on
 changes only through orders.services.recurring, which audits it."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -56,27 +57,18 @@ class RecurringSeriesAdmin(admin.ModelAdmin):
     list_filter = ("status", "interval", "service_type", "area")
     search_fields = ("customer__phone", "customer__full_name", "address")
     list_select_related = ("customer", "service_type", "preferred_provider__user")
-    readonly_fields = (
-        "customer",
-        "first_order",
-        "service_type",
-        "area",
-        "address",
-        "home_area_sqm",
-        "hours",
-        "difficulty",
+    # Changes go through the pause, resume and end actions (recorded, the customer told).
+    fields = (
+        ("customer", "first_order", "created_at"),
+        ("service_type", "area", "address"),
+        ("home_area_sqm", "hours", "difficulty"),
         "options",
         "notes",
-        "weekday",
-        "start_time",
-        "interval",
-        "starts_on",
-        "ends_on",
-        "preferred_provider",
-        "status",
-        "status_changed_at",
-        "created_at",
+        ("interval", "weekday", "start_time"),
+        ("starts_on", "ends_on", "preferred_provider"),
+        ("status", "status_changed_at"),
     )
+    readonly_fields = flatten(fields)
     inlines = [SeriesAgreementInline, SeriesOccurrenceInline, SeriesEventInline]
     actions = [
         action_with_reason(name=name, description=description, service=service, subject="series")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import add_refusal
 from providers.models import ServiceArea
 
 from .. import availability, scheduling
@@ -136,8 +137,7 @@ class BookingForm(CatalogueIntakeMixin, CareIntakeMixin, forms.Form):
         try:
             self.checked = check_booking(self.booking_request(), care=self.care_details())
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+            add_refusal(self, error)
         return cleaned
 
     @property

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import AccessLog
+from core.models.fields import reference
 
 from .core import Order
 
@@ -88,8 +89,8 @@ class CareRecipientAccess(AccessLog):
 
     subject_field = "care_recipient"
 
-    care_recipient = models.ForeignKey(
-        CareRecipient, models.CASCADE, related_name="accesses", verbose_name=_("person cared for")
+    care_recipient = reference(
+        CareRecipient, _("person cared for"), related_name="accesses", on_delete=models.CASCADE
     )
 
     class Meta(AccessLog.Meta):

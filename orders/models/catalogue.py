@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import reference
 from providers.models import ProviderTier, Skill
 
 
@@ -33,13 +34,8 @@ class ServiceCategory(models.Model):
 class ServiceType(models.Model):
     """A bookable service: who may do it and how long it takes. Its price is in the price book."""
 
-    category = models.ForeignKey(
-        ServiceCategory,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="service_types",
-        verbose_name=_("category"),
+    category = reference(
+        ServiceCategory, _("category"), related_name="service_types", optional=True
     )
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -87,8 +83,8 @@ class ServiceOption(models.Model):
     """An extra the customer may add to a service (inside the fridge, windows, balcony...).
     Its price is in the price book; its extra minutes lengthen the job."""
 
-    service_type = models.ForeignKey(
-        ServiceType, models.CASCADE, related_name="options", verbose_name=_("service")
+    service_type = reference(
+        ServiceType, _("service"), related_name="options", on_delete=models.CASCADE
     )
     code = models.SlugField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=100)

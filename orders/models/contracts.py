@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, VersionedText
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 from providers.models import Provider
 
 from .catalogue import ServiceType
@@ -46,12 +46,8 @@ class Contract(models.Model):
     job is noticed. A contract is never edited: when the job changes it is voided (who, when,
     why) and a new one is issued; an order has at most one contract in force."""
 
-    order = models.ForeignKey(
-        Order, models.PROTECT, related_name="contracts", verbose_name=_("order")
-    )
-    template = models.ForeignKey(
-        ContractTemplate, models.PROTECT, related_name="contracts", verbose_name=_("template")
-    )
+    order = reference(Order, _("order"), related_name="contracts")
+    template = reference(ContractTemplate, _("template"), related_name="contracts")
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
     text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
@@ -60,12 +56,8 @@ class Contract(models.Model):
     # What the text says of the job (R-ORD-4): a job that no longer matches needs a new one.
     # Empty only on a contract generated before the provider was recorded on it whose order
     # lost its provider since (such a contract is voided by the migration that added this).
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, null=True, related_name="+", verbose_name=_("provider named")
-    )
-    service_type = models.ForeignKey(
-        ServiceType, models.PROTECT, related_name="+", verbose_name=_("service")
-    )
+    provider = reference(Provider, _("provider named"), null=True)
+    service_type = reference(ServiceType, _("service"))
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
@@ -124,20 +116,16 @@ class Contract(models.Model):
 class ContractSignature(Signature):
     """One party's electronic signature of the exact contract text. Never changed."""
 
-    contract = models.ForeignKey(
-        Contract, models.PROTECT, related_name="signatures", verbose_name=_("contract")
-    )
+    contract = reference(Contract, _("contract"), related_name="signatures")
     party = models.CharField(_("party"), max_length=10, choices=ContractParty.choices)
     signer = user_reference(_("signer"))
     # Set when the customer's signature was recorded under the standing agreement of a
     # recurring series (orders/services/recurring.py) instead of typed on this contract.
-    standing_agreement = models.ForeignKey(
+    standing_agreement = reference(
         "orders.SeriesAgreement",
-        models.PROTECT,
-        null=True,
-        blank=True,
+        _("under standing agreement"),
         related_name="contract_signatures",
-        verbose_name=_("under standing agreement"),
+        optional=True,
     )
 
     class Meta:

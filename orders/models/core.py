@@ -1,13 +1,12 @@
 """Orders, their audit trail, API idempotency and saved addresses."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.models import StatusEvent
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceType
@@ -57,12 +56,8 @@ class OrderQuerySet(models.QuerySet):
 
 class Order(models.Model):
     customer = user_reference(_("customer"), related_name="orders")
-    service_type = models.ForeignKey(
-        ServiceType, models.PROTECT, related_name="orders", verbose_name=_("service")
-    )
-    area = models.ForeignKey(
-        ServiceArea, models.PROTECT, related_name="orders", verbose_name=_("area")
-    )
+    service_type = reference(ServiceType, _("service"), related_name="orders")
+    area = reference(ServiceArea, _("area"), related_name="orders")
     address = models.CharField(_("address"), max_length=300)
     # Per-m² services are quantified by the home's area, per-hour services by the hours booked.
     home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
@@ -74,13 +69,8 @@ class Order(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     # The quote, frozen at booking (R-ORD-2): the price book version, the home's condition and
     # the price lines (base, options, difficulty, tier) as orders.pricing computed them.
-    price_book = models.ForeignKey(
-        "orders.PriceBook",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-        verbose_name=_("price book version"),
+    price_book = reference(
+        "orders.PriceBook", _("price book version"), related_name="orders", optional=True
     )
     difficulty = models.CharField(
         _("condition of the home"), max_length=10, choices=Difficulty.choices, default="normal"
@@ -89,14 +79,7 @@ class Order(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
     )
-    provider = models.ForeignKey(
-        Provider,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-        verbose_name=_("provider"),
-    )
+    provider = reference(Provider, _("provider"), related_name="orders", optional=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -112,24 +95,10 @@ class Order(models.Model):
         _("cancellation fee"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     # A guarantee redo (R-ORD-7) goes preferably to someone else: matching skips this provider.
-    avoid_provider = models.ForeignKey(
-        Provider,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("avoid provider"),
-    )
+    avoid_provider = reference(Provider, _("avoid provider"), optional=True)
     # A recurring series' occurrence goes preferably to the series' provider: matching ranks
     # this provider first when they are free (R-MAT-1).
-    preferred_provider = models.ForeignKey(
-        Provider,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("preferred provider"),
-    )
+    preferred_provider = reference(Provider, _("preferred provider"), optional=True)
 
     # The job's place, when known (matching by distance); else its area's centre is used.
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
@@ -250,7 +219,7 @@ class OrderEvent(StatusEvent):
     subject_field = "order"
     statuses = OrderStatus
 
-    order = models.ForeignKey(Order, models.CASCADE, related_name="events", verbose_name=_("order"))
+    order = reference(Order, _("order"), related_name="events", on_delete=models.CASCADE)
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("order event")
@@ -261,9 +230,7 @@ class IdempotencyKey(models.Model):
     """The first answer to an API request sent with an Idempotency-Key header, replayed for
     repeats so a retried create never makes a second order."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user")
-    )
+    user = user_reference(_("user"), on_delete=models.CASCADE)
     key = models.CharField(_("key"), max_length=100)
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     response_status = models.PositiveSmallIntegerField(_("response status"))
@@ -291,7 +258,7 @@ class SavedAddress(models.Model):
     )
     label = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. Home"))
     address = models.CharField(_("address"), max_length=300)
-    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
+    area = reference(ServiceArea, _("area"))
     last_used_at = models.DateTimeField(_("last used"), auto_now=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.crypto import EncryptedTextField
+from core.models.fields import reference
 from providers.models import Provider
 
 from .core import Order
@@ -30,9 +31,7 @@ class ArrivalCheckIn(models.Model):
     order = models.OneToOneField(
         Order, models.CASCADE, related_name="check_in", verbose_name=_("order")
     )
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="+", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"))
     at = models.DateTimeField(_("arrived"), auto_now_add=True)
     # Codes from CHECK_IN_ITEMS, each confirmed with the customer.
     confirmed_items = models.JSONField(_("details confirmed"), default=list)
@@ -64,9 +63,7 @@ class CompletionReport(models.Model):
     order = models.OneToOneField(
         Order, models.CASCADE, related_name="completion_report", verbose_name=_("order")
     )
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="+", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"))
     at = models.DateTimeField(_("written"), auto_now_add=True)
     summary = models.TextField(_("what was done"))
     # One {"code", "name", "done"} per option booked with the order, in the order booked.

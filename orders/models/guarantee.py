@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 from .core import Order
 
@@ -68,14 +68,7 @@ class BalanceEntry(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     reason = models.CharField(_("reason"), max_length=300)
-    order = models.ForeignKey(
-        Order,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="balance_entries",
-        verbose_name=_("order"),
-    )
+    order = reference(Order, _("order"), related_name="balance_entries", optional=True)
     created_by = user_reference(_("by"), optional=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

@@ -4,7 +4,6 @@ quoted with. A published version is immutable; a change is a new version copied 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.models.fields import reference, user_reference
 from providers.models import ProviderTier
 
 from .catalogue import ServiceOption, ServiceType
@@ -140,35 +140,11 @@ class PriceBook(models.Model):
         _("valid from"), default=timezone.now, help_text=_("Orders quoted from then on use it.")
     )
     note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-        editable=False,
-    )
+    created_by = user_reference(_("created by"), optional=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    copied_from = models.ForeignKey(
-        "self",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("copied from"),
-        editable=False,
-    )
+    copied_from = reference("self", _("copied from"), optional=True, editable=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("published by"),
-        editable=False,
-    )
+    published_by = user_reference(_("published by"), optional=True, editable=False)
 
     objects = PriceBookQuerySet.as_manager()
 
@@ -247,12 +223,10 @@ def _decimal_map(value, keys, label, *, positive: bool) -> dict:
 class PriceRule(models.Model):
     """How one service is priced in one price book version."""
 
-    price_book = models.ForeignKey(
-        PriceBook, models.CASCADE, related_name="rules", verbose_name=_("price book")
+    price_book = reference(
+        PriceBook, _("price book"), related_name="rules", on_delete=models.CASCADE
     )
-    service_type = models.ForeignKey(
-        ServiceType, models.PROTECT, related_name="price_rules", verbose_name=_("service")
-    )
+    service_type = reference(ServiceType, _("service"), related_name="price_rules")
     unit = models.CharField(
         _("priced"), max_length=10, choices=PricingUnit.choices, default=PricingUnit.PER_SQM
     )
@@ -361,12 +335,8 @@ class PriceRule(models.Model):
 class OrderOption(models.Model):
     """An option chosen at booking, frozen with its name and price then."""
 
-    order = models.ForeignKey(
-        "orders.Order", models.CASCADE, related_name="options", verbose_name=_("order")
-    )
-    option = models.ForeignKey(
-        ServiceOption, models.PROTECT, related_name="+", verbose_name=_("option")
-    )
+    order = reference("orders.Order", _("order"), related_name="options", on_delete=models.CASCADE)
+    option = reference(ServiceOption, _("option"))
     name = models.CharField(_("name"), max_length=100)
     price = models.DecimalField(_("price"), **MONEY)
     extra_minutes = models.PositiveIntegerField(_("extra minutes"), default=0)

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, StatusEvent
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 from providers.models import Provider, ServiceArea
 
 from .catalogue import ServiceOption, ServiceType
@@ -40,13 +40,9 @@ class SeriesStatus(models.TextChoices):
 
 class RecurringSeries(models.Model):
     customer = user_reference(_("customer"), related_name="recurring_series")
-    first_order = models.ForeignKey(
-        Order, models.PROTECT, related_name="series_started", verbose_name=_("first order")
-    )
-    service_type = models.ForeignKey(
-        ServiceType, models.PROTECT, related_name="+", verbose_name=_("service")
-    )
-    area = models.ForeignKey(ServiceArea, models.PROTECT, related_name="+", verbose_name=_("area"))
+    first_order = reference(Order, _("first order"), related_name="series_started")
+    service_type = reference(ServiceType, _("service"))
+    area = reference(ServiceArea, _("area"))
     address = models.CharField(_("address"), max_length=300)
     # As on the order: per-m² services by the home's area, per-hour services by the hours.
     home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
@@ -66,14 +62,7 @@ class RecurringSeries(models.Model):
     # The first date an occurrence may fall on; occurrences are starts_on + k * interval.
     starts_on = models.DateField(_("first repeat on"))
     ends_on = models.DateField(_("last repeat on"), null=True, blank=True)
-    preferred_provider = models.ForeignKey(
-        Provider,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("preferred provider"),
-    )
+    preferred_provider = reference(Provider, _("preferred provider"), optional=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SeriesStatus.choices, default=SeriesStatus.ACTIVE
     )
@@ -143,8 +132,8 @@ class SeriesEvent(StatusEvent):
     subject_field = "series"
     statuses = SeriesStatus
 
-    series = models.ForeignKey(
-        RecurringSeries, models.CASCADE, related_name="events", verbose_name=_("series")
+    series = reference(
+        RecurringSeries, _("series"), related_name="events", on_delete=models.CASCADE
     )
 
     class Meta(StatusEvent.Meta):
@@ -156,9 +145,7 @@ class SeriesOccurrence(models.Model):
     """One date of a series: the order booked for it, or why it could not be booked. The
     database holds one row per series and date, so no date is ever booked twice."""
 
-    series = models.ForeignKey(
-        RecurringSeries, models.PROTECT, related_name="occurrences", verbose_name=_("series")
-    )
+    series = reference(RecurringSeries, _("series"), related_name="occurrences")
     occurs_on = models.DateField(_("date"))
     order = models.OneToOneField(
         Order,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.forms import add_refusal
 from core.signing import text_sha256
 
 from ..forms.contracts import ContractSignForm
@@ -70,11 +71,7 @@ def contract_page(request, pk):
                     shown_sha256=form.cleaned_data["text_sha256"],
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for name, errors in error.error_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                add_refusal(form, error)
             else:
                 messages.success(request, _("Thank you. You have signed the contract."))
                 return redirect("orders:contract", pk=order.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import customer_required
+from core.forms import add_refusal
 
 from .. import selectors
 from ..forms.booking import BookingForm, CancelForm, ClaimForm, RescheduleForm, StartTimesForm
@@ -148,7 +149,7 @@ def order_reschedule(request, pk):
         try:
             lifecycle.reschedule_order(order=order, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_refusal(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The time of your order has changed."))
             return redirect("orders:detail", pk=order.pk)
@@ -162,14 +163,6 @@ def _day_asked(request, order):
         return date.fromisoformat(request.GET["day"])
     except (KeyError, ValueError):
         return timezone.localdate(order.starts_at)
-
-
-def _show_refusal(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @customer_required

@@ -12,20 +12,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import customer_required
+from core.forms import add_refusal
 from core.signing import text_sha256
 
 from .. import selectors
 from ..forms.recurring import IntervalForm, ReasonForm, RepeatForm
 from ..models import SeriesInterval, SeriesOccurrence, SeriesStatus
 from ..services import recurring
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @customer_required
@@ -54,7 +47,7 @@ def repeat_order(request, pk):
                 agreement=form.agreement(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request, _("Your cleaning will repeat. We book each visit ahead and tell you.")

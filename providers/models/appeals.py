@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 from .core import Provider, ProviderEvent
 
@@ -14,9 +14,7 @@ class AppealDecision(models.TextChoices):
 class SuspensionAppeal(models.Model):
     """A provider's one appeal against one suspension, and the manager's answer."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="appeals", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="appeals", on_delete=models.CASCADE)
     suspension = models.OneToOneField(
         ProviderEvent, models.PROTECT, related_name="appeal", verbose_name=_("suspension")
     )

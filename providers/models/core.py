@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import StatusEvent
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 
 class Skill(models.Model):
@@ -201,9 +201,7 @@ class ProviderReward(models.Model):
     """Staff reward a provider for excellent work: matching ranks them higher while it runs
     (R-MAT-4). Rows are kept as the audit (who, why, when); ending one early sets `ends`."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="rewards", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="rewards", on_delete=models.CASCADE)
     reason = models.TextField(_("reason"))
     starts = models.DateTimeField(_("from"))
     ends = models.DateTimeField(_("until"), null=True, blank=True)
@@ -227,12 +225,10 @@ class ProviderReward(models.Model):
 
 
 class ProviderSkill(models.Model):
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="skill_levels", verbose_name=_("provider")
+    provider = reference(
+        Provider, _("provider"), related_name="skill_levels", on_delete=models.CASCADE
     )
-    skill = models.ForeignKey(
-        Skill, models.PROTECT, related_name="provider_levels", verbose_name=_("skill")
-    )
+    skill = reference(Skill, _("skill"), related_name="provider_levels")
     years_of_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
 
     class Meta:
@@ -259,8 +255,8 @@ class Weekday(models.IntegerChoices):
 class WorkingHours(models.Model):
     """A weekly window in local time when the provider takes jobs."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="working_hours", verbose_name=_("provider")
+    provider = reference(
+        Provider, _("provider"), related_name="working_hours", on_delete=models.CASCADE
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     starts = models.TimeField(_("from"))
@@ -293,9 +289,7 @@ class WorkingHours(models.Model):
 class TimeOff(models.Model):
     """Days a provider does not work: leave, holidays (R-ORD-5)."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="time_off", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="time_off", on_delete=models.CASCADE)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (inclusive)"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -321,9 +315,7 @@ class ProviderEvent(StatusEvent):
     subject_field = "provider"
     statuses = ProviderStatus
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="events", verbose_name=_("provider")
-    )
+    provider = reference(Provider, _("provider"), related_name="events", on_delete=models.CASCADE)
     reason_code = models.CharField(
         _("reason"), max_length=30, choices=RejectionReason.choices, blank=True
     )

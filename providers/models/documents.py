@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AccessLog
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 from ..storage import private_storage
 from .core import Provider
@@ -25,8 +25,8 @@ def document_path(instance, filename):
 class VettingDocument(models.Model):
     """An identity or background document (R-VET-4), encrypted at rest in private storage."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="documents", verbose_name=_("provider")
+    provider = reference(
+        Provider, _("provider"), related_name="documents", on_delete=models.CASCADE
     )
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     file = models.FileField(
@@ -75,8 +75,8 @@ class DocumentAccess(AccessLog):
 
     subject_field = "document"
 
-    document = models.ForeignKey(
-        VettingDocument, models.CASCADE, related_name="accesses", verbose_name=_("document")
+    document = reference(
+        VettingDocument, _("document"), related_name="accesses", on_delete=models.CASCADE
     )
 
     class Meta(AccessLog.Meta):

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 from .core import Provider
 
@@ -28,8 +28,8 @@ class InterviewStatus(models.TextChoices):
 
 
 class Interview(models.Model):
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="interviews", verbose_name=_("applicant")
+    provider = reference(
+        Provider, _("applicant"), related_name="interviews", on_delete=models.CASCADE
     )
     interviewer = user_reference(
         _("interviewer"),

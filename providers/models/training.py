@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Signature, VersionedText
-from core.models.fields import user_reference
+from core.models.fields import reference, user_reference
 
 from .core import Provider
 
@@ -34,9 +34,7 @@ class Course(models.Model):
 
 
 class TrainingSession(models.Model):
-    course = models.ForeignKey(
-        Course, models.CASCADE, related_name="sessions", verbose_name=_("course")
-    )
+    course = reference(Course, _("course"), related_name="sessions", on_delete=models.CASCADE)
     starts_at = models.DateTimeField(_("starts"))
     location = models.CharField(_("place"), max_length=200, blank=True)
     instructor = user_reference(_("instructor"), staff_only=True)
@@ -58,19 +56,16 @@ class EnrollmentPurpose(models.TextChoices):
 class Enrollment(models.Model):
     """One provider in one course: the score, whether it passed, an instructor's flag."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="enrollments", verbose_name=_("provider")
+    provider = reference(
+        Provider, _("provider"), related_name="enrollments", on_delete=models.CASCADE
     )
-    course = models.ForeignKey(
-        Course, models.PROTECT, related_name="enrollments", verbose_name=_("course")
-    )
-    session = models.ForeignKey(
+    course = reference(Course, _("course"), related_name="enrollments")
+    session = reference(
         TrainingSession,
-        models.SET_NULL,
-        null=True,
-        blank=True,
+        _("session"),
         related_name="enrollments",
-        verbose_name=_("session"),
+        optional=True,
+        on_delete=models.SET_NULL,
     )
     purpose = models.CharField(
         _("purpose"),
@@ -125,9 +120,7 @@ class CommitmentSignature(Signature):
     provider = models.OneToOneField(
         Provider, models.PROTECT, related_name="commitment", verbose_name=_("provider")
     )
-    text = models.ForeignKey(
-        CommitmentText, models.PROTECT, related_name="signatures", verbose_name=_("text")
-    )
+    text = reference(CommitmentText, _("text"), related_name="signatures")
 
     class Meta:
         verbose_name = _("commitment signature")

@@ -4,10 +4,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.notifications import notify_user
-
 from ..models import AppealDecision, Provider, ProviderEvent, SuspensionAppeal
 from ..models import ProviderStatus as S
+from ..notifications import tell_provider
 from .lifecycle import ProviderTransitionError, reinstate_provider
 
 # The statuses a provider can appeal from, and the events that put them there.
@@ -91,8 +90,4 @@ def answer_appeal(
 
 def _tell_provider(appeal_id: int) -> None:
     appeal = SuspensionAppeal.objects.select_related("provider__user").get(pk=appeal_id)
-    notify_user(
-        user=appeal.provider.user,
-        template="providers/notifications/appeal_answered",
-        context={"appeal": appeal, "provider": appeal.provider},
-    )
+    tell_provider(appeal.provider, "appeal_answered", appeal=appeal)

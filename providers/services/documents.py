@@ -30,10 +30,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import StaffGroup
 from core.crypto import decrypt_bytes, encrypt_bytes
-from core.notifications import notify_user
 
 from ..models import DocumentAccess, DocumentKind, Provider, VettingDocument
 from ..models import ProviderStatus as S
+from ..notifications import tell_provider
 from .lifecycle import ProviderTransitionError, suspend_provider, transition
 
 logger = logging.getLogger(__name__)
@@ -445,15 +445,8 @@ def _warn_certificate_expiring(provider_id: int, checked_at, expires: date) -> i
 
 def _send_expiry_warning(provider_id: int, expires: date) -> None:
     provider = Provider.objects.select_related("user").get(pk=provider_id)
-    notify_user(
-        user=provider.user,
-        template="providers/notifications/certificate_expiring",
-        context={
-            "provider": provider,
-            "expires_on": expires,
-            "days_left": (expires - timezone.localdate()).days,
-        },
-    )
+    days_left = (expires - timezone.localdate()).days
+    tell_provider(provider, "certificate_expiring", expires_on=expires, days_left=days_left)
 
 
 @transaction.atomic

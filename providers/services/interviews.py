@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from core.notifications import notify_user
-
 from ..models import Criterion, Interview, InterviewStatus, Provider, RejectionReason, Scorecard
 from ..models import ProviderStatus as S
+from ..notifications import tell_provider
 from ..stages import NEXT_STEP
 from .lifecycle import transition
 
@@ -102,15 +101,12 @@ def schedule_interview(
 
 def _tell_applicant(interview_id: int) -> None:
     interview = Interview.objects.select_related("provider__user").get(pk=interview_id)
-    notify_user(
-        user=interview.provider.user,
-        template="providers/notifications/interview_scheduled",
-        context={
-            "provider": interview.provider,
-            "interview": interview,
-            "minutes": settings.INTERVIEW_MINUTES,
-            "next_step": NEXT_STEP[S.INTERVIEW_SCHEDULED],
-        },
+    tell_provider(
+        interview.provider,
+        "interview_scheduled",
+        interview=interview,
+        minutes=settings.INTERVIEW_MINUTES,
+        next_step=NEXT_STEP[S.INTERVIEW_SCHEDULED],
     )
 
 

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Role
 from core.lifecycle import Lifecycle
-from core.notifications import notify_user
 
 from ..models import (
     CommitmentSignature,
@@ -32,6 +31,7 @@ from ..models import (
     VettingDocument,
 )
 from ..models import ProviderStatus as S
+from ..notifications import tell_provider
 from ..stages import NEXT_STEP
 from .profile import save_working_profile
 
@@ -90,14 +90,8 @@ def transition(
 def tell_status_changed(event_id: int) -> None:
     """Tell the provider about one change, as it was (later changes get their own message)."""
     event = ProviderEvent.objects.select_related("provider__user").get(pk=event_id)
-    notify_user(
-        user=event.provider.user,
-        template="providers/notifications/status_changed",
-        context={
-            "provider": event.provider,
-            "event": event,
-            "next_step": NEXT_STEP[event.to_status],
-        },
+    tell_provider(
+        event.provider, "status_changed", event=event, next_step=NEXT_STEP[event.to_status]
     )
 
 

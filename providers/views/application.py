@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
 from accounts.services import PhoneVerificationError, send_phone_code, verify_phone_code
+from core.forms import add_refusal
 from core.throttle import allow, client_ip
 
 from ..forms.application import ApplicationForm, CodeForm, PhoneForm, WithdrawForm
@@ -147,7 +148,7 @@ def apply_details(request):
         try:
             provider = application_services.submit_application(**form.application())
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_refusal(form, error)
         else:
             login(request, provider.user, backend="accounts.backends.PhoneNumberBackend")
             request.session.pop(SESSION_KEY, None)
@@ -156,14 +157,6 @@ def apply_details(request):
             )
             return redirect("providers:application")
     return render(request, "providers/application/details.html", {"form": form, "phone": phone})
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # The applicant's status page ----------------------------------------------------------------

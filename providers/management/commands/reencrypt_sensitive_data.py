@@ -36,8 +36,23 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         failures: list[str] = []
-        files = self._documents(batch_size, failures)
-        ids = self._national_ids(batch_size, failures)
+        files = _in_batches(
+            VettingDocument.objects.all(),
+            batch_size,
+            lambda document: (document.pk, _rotate_document(document)),
+            failures,
+            "vetting document {}",
+        )
+        # Cast to plain text reads the stored token, not the decrypted value.
+        ids = _in_batches(
+            Provider.objects.exclude(national_id="")
+            .annotate(token=Cast("national_id", models.TextField()))
+            .values_list("pk", "token"),
+            batch_size,
+            _rotate_national_id,
+            failures,
+            "national ID of provider {}",
+        )
         self.stdout.write(
             f"Documents: {files['rotated']} re-encrypted, {files['current']} already current. "
             f"National IDs: {ids['rotated']} re-encrypted, {ids['current']} already current."
@@ -47,72 +62,57 @@ class Command(BaseCommand):
                 "Could not re-encrypt (no configured key opens them):\n" + "\n".join(failures)
             )
 
-    def _documents(self, batch_size: int, failures: list[str]) -> dict[str, int]:
-        counts = {"rotated": 0, "current": 0}
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    VettingDocument.objects.select_for_update()
-                    .filter(pk__gt=last_pk)
-                    .order_by("pk")[:batch_size]
-                )
-                for document in batch:
-                    last_pk = document.pk
-                    outcome = self._rotate_document(document)
-                    if outcome == "failed":
-                        failures.append(f"vetting document {document.pk}")
-                    else:
-                        counts[outcome] += 1
-            if len(batch) < batch_size:
-                return counts
 
-    def _rotate_document(self, document: VettingDocument) -> str:
-        storage = document.file.storage
-        old_name = document.file.name
-        with storage.open(old_name, "rb") as stored:
-            token = stored.read()
-        if _under_newest_key(token):
-            return "current"
-        try:
-            rotated = rotate_bytes(token)
-        except InvalidToken:
-            return "failed"
-        # A new file under a new random name; the old one goes only once the row points away
-        # from it, so a crash at any point leaves a readable document.
-        document.file.save("upload.bin", ContentFile(rotated), save=False)
-        document.save(update_fields=["file"])
-        transaction.on_commit(lambda: storage.delete(old_name))
-        return "rotated"
+def _in_batches(queryset, batch_size: int, rotate, failures: list[str], label: str):
+    """Walk `queryset` by primary key, `batch_size` rows locked per transaction; `rotate(row)`
+    answers (pk, "rotated" | "current" | "failed" | "empty"). Returns the counts; each failure
+    is named by `label`."""
+    counts = {"rotated": 0, "current": 0}
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                queryset.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch_size]
+            )
+            for row in batch:
+                last_pk, outcome = rotate(row)
+                if outcome == "failed":
+                    failures.append(label.format(last_pk))
+                elif outcome in counts:
+                    counts[outcome] += 1
+        if len(batch) < batch_size:
+            return counts
 
-    def _national_ids(self, batch_size: int, failures: list[str]) -> dict[str, int]:
-        counts = {"rotated": 0, "current": 0}
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                # Cast to plain text reads the stored token, not the decrypted value.
-                batch = list(
-                    Provider.objects.select_for_update()
-                    .filter(pk__gt=last_pk)
-                    .exclude(national_id="")
-                    .annotate(token=Cast("national_id", models.TextField()))
-                    .order_by("pk")
-                    .values_list("pk", "token")[:batch_size]
-                )
-                for pk, token in batch:
-                    last_pk = pk
-                    if not token:
-                        continue
-                    if _under_newest_key(token.encode()):
-                        counts["current"] += 1
-                        continue
-                    try:
-                        plain = decrypt_bytes(token.encode()).decode()
-                    except InvalidToken:
-                        failures.append(f"national ID of provider {pk}")
-                        continue
-                    # The field encrypts with the newest key when saved.
-                    Provider.objects.filter(pk=pk).update(national_id=plain)
-                    counts["rotated"] += 1
-            if len(batch) < batch_size:
-                return counts
+
+def _rotate_document(document: VettingDocument) -> str:
+    storage = document.file.storage
+    old_name = document.file.name
+    with storage.open(old_name, "rb") as stored:
+        token = stored.read()
+    if _under_newest_key(token):
+        return "current"
+    try:
+        rotated = rotate_bytes(token)
+    except InvalidToken:
+        return "failed"
+    # A new file under a new random name; the old one goes only once the row points away
+    # from it, so a crash at any point leaves a readable document.
+    document.file.save("upload.bin", ContentFile(rotated), save=False)
+    document.save(update_fields=["file"])
+    transaction.on_commit(lambda: storage.delete(old_name))
+    return "rotated"
+
+
+def _rotate_national_id(row: tuple[int, str]) -> tuple[int, str]:
+    pk, token = row
+    if not token:
+        return pk, "empty"
+    if _under_newest_key(token.encode()):
+        return pk, "current"
+    try:
+        plain = decrypt_bytes(token.encode()).decode()
+    except InvalidToken:
+        return pk, "failed"
+    # The field encrypts with the newest key when saved.
+    Provider.objects.filter(pk=pk).update(national_id=plain)
+    return pk, "rotated"
