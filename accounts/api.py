@@ -11,7 +11,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 
 from core.api import REFUSED, ErrorOut, JSONAPIView, auth_errors, validated
-from core.throttle import attempts, client_ip, count_attempt
 
 from .models import Role
 
@@ -45,10 +44,6 @@ class TokenOut(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send it as the header: Authorization: Token …"))
 
 
-TOKEN_FAILURES_ALLOWED = 10
-TOKEN_FAILURE_WINDOW_SECONDS = 15 * 60
-
-
 class TokenView(JSONAPIView):
     """Trade a phone number and password for an API token (customers only)."""
 
@@ -68,15 +63,12 @@ class TokenView(JSONAPIView):
     )
     def post(self, request):
         data = validated(TokenIn, request.data)
-        phone, password = data["phone"], data["password"]
-        address = client_ip(request)
-        if attempts(scope="api-token", key=address) >= TOKEN_FAILURES_ALLOWED:
-            raise exceptions.Throttled(wait=TOKEN_FAILURE_WINDOW_SECONDS)
-        user = authenticate(request, username=phone, password=password)
+        # Limited by account and by address like every login (accounts.backends).
+        user = authenticate(request, username=data["phone"], password=data["password"])
         if user is None:
-            count_attempt(
-                scope="api-token", key=address, window_seconds=TOKEN_FAILURE_WINDOW_SECONDS
-            )
+            refusal = getattr(request, "login_refusal", None)
+            if refusal is not None:
+                raise refusal
             raise ValidationError(_("The phone number or password is not right."))
         if user.role != Role.CUSTOMER:
             # The password was right, so saying why reveals nothing new.

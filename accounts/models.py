@@ -86,10 +86,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.PROVIDER
 
 
+class CodePurpose(models.TextChoices):
+    """What a phone code proves the number for: a code is good only for its own purpose."""
+
+    NEW_ACCOUNT = "new_account", _("New account")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+
+
 class PhoneVerification(models.Model):
-    """A one-time code sent by SMS to prove a phone number belongs to the person typing it."""
+    """A one-time code sent by SMS to prove a phone number belongs to the person typing it.
+
+    A row is written for every request, also when no code is sent (the number already has an
+    account, or none to reset): the pages answer alike either way and never say which."""
 
     phone = PhoneNumberField(_("phone number"), db_index=True)
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=CodePurpose.choices, default=CodePurpose.NEW_ACCOUNT
+    )
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))

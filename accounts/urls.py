@@ -1,19 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from .views import login, passwords, signup
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("signup/", views.signup, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("signup/", signup.signup, name="signup"),
+    path("signup/code/", signup.signup_code, name="signup_code"),
+    path("signup/details/", signup.signup_details, name="signup_details"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("home/", views.home_for_user, name="home_for_user"),
+    path("password/", passwords.password_reset, name="password_reset"),
+    path("password/code/", passwords.password_reset_code, name="password_reset_code"),
+    path("password/new/", passwords.password_reset_new, name="password_reset_new"),
+    path("home/", login.home_for_user, name="home_for_user"),
 ]

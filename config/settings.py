@@ -194,10 +194,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # The mobile API (orders/api): token or session auth, one error shape, OpenAPI 3 documented.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    # Tokens only: a session cookie would let the API skip the token's own limits and expiry.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -290,8 +288,24 @@ RATING_SUSPEND_THRESHOLD = env.float("RATING_SUSPEND_THRESHOLD", default=3.0)
 PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
 PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
 PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
-# Codes one client address may ask for per hour, whatever the numbers (SMS abuse).
+# Limits on every door (R-SEC-3, core/throttle.py, accounts/limits.py). Each is counted per
+# caller in a short window and again in a day, so one who keeps trying waits longer.
+# Logins (web, admin, API token): tries per account in 15 minutes and in a day, per address.
+LOGIN_TRIES_PER_ACCOUNT = env.int("LOGIN_TRIES_PER_ACCOUNT", default=10)
+LOGIN_TRIES_PER_ACCOUNT_PER_DAY = env.int("LOGIN_TRIES_PER_ACCOUNT_PER_DAY", default=30)
+LOGIN_TRIES_PER_ADDRESS = env.int("LOGIN_TRIES_PER_ADDRESS", default=30)
+LOGIN_TRIES_PER_ADDRESS_PER_DAY = env.int("LOGIN_TRIES_PER_ADDRESS_PER_DAY", default=200)
+# Phone codes asked for per number in an hour and a day, and per client address in an hour.
+PHONE_CODES_PER_NUMBER_PER_HOUR = env.int("PHONE_CODES_PER_NUMBER_PER_HOUR", default=5)
+PHONE_CODES_PER_NUMBER_PER_DAY = env.int("PHONE_CODES_PER_NUMBER_PER_DAY", default=10)
 PHONE_CODES_PER_IP_PER_HOUR = env.int("PHONE_CODES_PER_IP_PER_HOUR", default=10)
+# Codes checked per number in 15 minutes (a new code does not give new tries) and per address.
+PHONE_CODE_CHECKS_PER_NUMBER = env.int("PHONE_CODE_CHECKS_PER_NUMBER", default=5)
+PHONE_CODE_CHECKS_PER_ADDRESS = env.int("PHONE_CODE_CHECKS_PER_ADDRESS", default=30)
+# Open orders (waiting, offered, booked, in progress) one customer may book on the web or API.
+MAX_OPEN_ORDERS_PER_CUSTOMER = env.int("MAX_OPEN_ORDERS_PER_CUSTOMER", default=10)
+# SMS sent to one number in an hour, whatever they say (a flood of bookings, codes...).
+SMS_PER_NUMBER_PER_HOUR = env.int("SMS_PER_NUMBER_PER_HOUR", default=30)
 # Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP).
 TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 INTERVIEW_MINUTES = env.int("INTERVIEW_MINUTES", default=45)

@@ -4,10 +4,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.forms import AdminLoginForm
 from orders.views.contracts import contract_verify
 from orders.views.orders import home
 
 admin.site.site_header = _("Home services operations")
+# The admin's login is limited like every login (R-SEC-3) and says so.
+admin.site.login_form = AdminLoginForm
 admin.site.site_title = _("Home services")
 admin.site.index_title = _("Operations")
 

@@ -3,7 +3,8 @@
 One error shape for the whole API: {"errors": {"<field>" or "non_field_errors": [messages]}}.
 DRF's own errors keep their status codes (400, 401, 403, 404, 405, 415, 422, 429...); Django
 ValidationErrors raised by services (domain refusals, translated in the request's language)
-become 400. A view may rename domain field names to its own with `error_field_names`.
+become 400, a refusal by a limit (core.throttle.Limited) 429 with Retry-After. A view may
+rename domain field names to its own with `error_field_names`.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -14,6 +15,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView, exception_handler
+
+from .throttle import Limited
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -36,8 +39,17 @@ def _from_django(exc: DjangoValidationError, renames: dict) -> dict:
     return {NON_FIELD: list(exc.messages)}
 
 
+class LimitedOut(exceptions.Throttled):
+    """A limit refused the request (core.throttle.Limited): 429 with Retry-After."""
+
+    def __init__(self, refusal: Limited):
+        super().__init__(wait=refusal.retry_after, detail=refusal.messages[0])
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, Limited):
+        exc = LimitedOut(exc)
+    elif isinstance(exc, DjangoValidationError):
         renames = getattr(context.get("view"), "error_field_names", {})
         exc = exceptions.ValidationError(detail=_from_django(exc, renames))
     response = exception_handler(exc, context)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models.signing import TYPED_NAME_MAX
+from .throttle import Limited
 
 
 class SigningForm(forms.Form):
@@ -35,3 +36,15 @@ def add_refusal(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, messages)
     else:
         form.add_error(None, error)
+
+
+def limited_response(response, form: forms.BaseForm):
+    """A form refused by a limit (core.throttle.Limited) answers 429 with Retry-After."""
+    refusal = next(
+        (error for error in form.errors.as_data().get("__all__", []) if isinstance(error, Limited)),
+        None,
+    )
+    if refusal is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+    return response

@@ -6,6 +6,8 @@ import sys
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .throttle import Limit, Limited, hit
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,6 +39,14 @@ class LocmemSmsBackend:
         LocmemSmsBackend.outbox.append({"to": to, "text": text})
 
 
-def send_sms(*, to, text: str) -> None:
-    backend = import_string(settings.SMS_BACKEND)()
-    backend.send(to=str(to), text=text)
+def send_sms(*, to, text: str) -> bool:
+    """Send one SMS; False when the number has had SMS_PER_NUMBER_PER_HOUR this hour already
+    (R-SEC-3: no booking spree or code requests can flood a phone), logged and not sent."""
+    to = str(to)
+    try:
+        hit([(Limit("sms-number", settings.SMS_PER_NUMBER_PER_HOUR, 3600), to)])
+    except Limited:
+        logger.warning("SMS to …%s not sent: SMS_PER_NUMBER_PER_HOUR reached", to[-4:])
+        return False
+    import_string(settings.SMS_BACKEND)().send(to=to, text=text)
+    return True

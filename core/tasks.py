@@ -7,6 +7,7 @@ from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .sms import SmsDeliveryError, send_sms
+from .throttle import purge_old_counts
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +39,9 @@ def delay_or_log(task, *args) -> bool:
         logger.warning("Broker unreachable; %s%r not queued", task.name, args)
         return False
     return True
+
+
+@shared_task(**DB_TASK)
+def purge_rate_counts_task() -> int:
+    """Forget the counters of limited doors once their windows are long gone."""
+    return purge_old_counts()

@@ -1,7 +1,61 @@
-"""A small fixed-window rate limit on the cache (Redis in production, memory when embedded)."""
+"""Limits on every door (R-SEC-3): logins, phone codes and their checks, password resets, the
+messages sent to one number.
+
+Each attempt first takes one hit on every limit that applies (by account, by number, by
+address), then the work is done only if none is exceeded: concurrent attempts are counted one
+by one (one upsert each, atomic in PostgreSQL and SQLite), so a burst can never get more tries
+than the limit, as a check-then-count would allow. The counters are in the database, not the
+cache: a limit holds, and answers, while Redis is down (R-SEC-4). Two windows per door (e.g.
+10 in 15 minutes and 30 in a day) make the back-off: a caller who keeps failing waits longer.
+
+Call `hit` outside any transaction that a refusal would roll back: the hit must stay counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import ngettext
+
+from .models import RateCount
+
+# Counters older than this are purged (the longest window is a day).
+KEEP_COUNTS = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `hits` attempts at door `scope` by one caller in `seconds`."""
+
+    scope: str
+    hits: int
+    seconds: int
+
+
+class Limited(ValidationError):
+    """Too many attempts: the message says when to try again; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        minutes = math.ceil(self.retry_after / 60)
+        super().__init__(
+            ngettext(
+                "Too many attempts. Please try again in %(minutes)d minute.",
+                "Too many attempts. Please try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            code="limited",
+        )
 
 
 def client_ip(request) -> str:
@@ -10,26 +64,68 @@ def client_ip(request) -> str:
     return (header and request.META.get(header)) or request.META.get("REMOTE_ADDR", "")
 
 
-def _key(scope: str, key: str) -> str:
-    return f"throttle:{scope}:{key}"
+def _hashed(scope: str, key: str) -> str:
+    return salted_hmac("core.throttle", f"{scope}:{key}", algorithm="sha256").hexdigest()
 
 
-def attempts(*, scope: str, key: str) -> int:
-    """How many attempts (scope, key) has made in the current window."""
-    return cache.get(_key(scope, key), 0)
+def _window_start(now: datetime, seconds: int) -> datetime:
+    epoch = int(now.timestamp()) // seconds * seconds
+    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
-def count_attempt(*, scope: str, key: str, window_seconds: int) -> int:
-    """Count one attempt for (scope, key) and return the window's total so far."""
-    cache_key = _key(scope, key)
-    cache.add(cache_key, 0, timeout=window_seconds)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window_seconds)
-        return 1
+_UPSERT = (
+    "INSERT INTO core_ratecount (scope, key, window_start, hits) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT (scope, key, window_start) DO UPDATE SET hits = core_ratecount.hits + 1 "
+    "RETURNING hits"
+)
 
 
-def allow(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False once more than `limit` fall in the window."""
-    return count_attempt(scope=scope, key=key, window_seconds=window_seconds) <= limit
+def _take(limit: Limit, key: str, now: datetime) -> tuple[int, datetime]:
+    start = _window_start(now, limit.seconds)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [limit.scope, _hashed(limit.scope, key), start])
+        (hits,) = cursor.fetchone()
+    return hits, start
+
+
+def hit(checks: Iterable[tuple[Limit, str]]) -> None:
+    """Take one hit on each (limit, caller key); raise Limited when any limit is now exceeded,
+    with the longest wait among them. An empty key (e.g. no address) is not limited."""
+    now = timezone.now()
+    wait = 0.0
+    for limit, key in checks:
+        if not key:
+            continue
+        hits, start = _take(limit, key, now)
+        if hits > limit.hits:
+            ends = start + timedelta(seconds=limit.seconds)
+            wait = max(wait, (ends - now).total_seconds())
+    if wait:
+        raise Limited(retry_after=math.ceil(wait))
+
+
+def forgive(limits: Iterable[Limit], key: str) -> None:
+    """Forget `key`'s hits on these doors (the account's owner proved who they are)."""
+    for limit in limits:
+        RateCount.objects.filter(scope=limit.scope, key=_hashed(limit.scope, key)).delete()
+
+
+def give_back(limits: Iterable[Limit], key: str) -> None:
+    """Return the hit just taken by `key` (a success that should not use up a shared budget,
+    e.g. a colleague's login from the same office address)."""
+    now = timezone.now()
+    for limit in limits:
+        RateCount.objects.filter(
+            scope=limit.scope,
+            key=_hashed(limit.scope, key),
+            window_start=_window_start(now, limit.seconds),
+            hits__gt=0,
+        ).update(hits=F("hits") - 1)
+
+
+def purge_old_counts() -> int:
+    """Delete the counters of windows long gone; returns how many."""
+    deleted, _rows = RateCount.objects.filter(
+        window_start__lt=timezone.now() - KEEP_COUNTS
+    ).delete()
+    return deleted

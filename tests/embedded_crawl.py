@@ -213,7 +213,16 @@ def main() -> int:
     staff_pages = seed_activity()
     users = get_user_model().objects
     personas = {
-        "visitor": (None, ["/", "/accounts/login/", "/accounts/signup/", "/providers/apply/"]),
+        "visitor": (
+            None,
+            [
+                "/",
+                "/accounts/login/",
+                "/accounts/signup/",
+                "/accounts/password/",
+                "/providers/apply/",
+            ],
+        ),
         "customer": (users.get(phone="+989120000001"), ["/", "/orders/", "/orders/book/"]),
         "provider": (users.get(phone="+989121000001"), ["/", "/provider/"]),
         "applicant": (users.get(phone="+989122000005"), ["/", "/providers/application/"]),

@@ -1,7 +1,15 @@
-"""Abstract models every app builds on; import them from `core.models`."""
+"""Abstract models every app builds on, and the rate counters; import them from `core.models`."""
 
 from .access import AccessLog
 from .events import EventStatusField, StatusEvent
 from .signing import Signature, VersionedText
+from .throttle import RateCount
 
-__all__ = ["AccessLog", "EventStatusField", "Signature", "StatusEvent", "VersionedText"]
+__all__ = [
+    "AccessLog",
+    "EventStatusField",
+    "RateCount",
+    "Signature",
+    "StatusEvent",
+    "VersionedText",
+]

@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
+from accounts.models import User
 from core.tasks import delay_or_log
 from providers.models import ServiceArea
 
@@ -171,6 +172,35 @@ def _freeze_options(order: Order, quote: Quote) -> None:
     )
 
 
+# Orders a customer books themselves; phone, recurring and guarantee orders are made by staff or
+# by the platform and are not counted against the customer.
+SELF_SERVICE_CHANNELS = (Channel.WEB, Channel.API)
+OPEN_STATUSES = (S.REQUESTED, S.OFFERED, S.NO_PROVIDER, S.CONFIRMED, S.IN_PROGRESS)
+
+
+class TooManyOpenOrders(ValidationError):
+    """The customer has as many open orders as one account may have (R-SEC-3)."""
+
+
+def _refuse_too_many_open_orders(customer) -> None:
+    """At most MAX_OPEN_ORDERS_PER_CUSTOMER open orders per customer: one account cannot flood
+    the providers with offers, nor a number with messages. The customer's row is locked, so
+    concurrent bookings are counted one after the other."""
+    User.objects.select_for_update().filter(pk=customer.pk).first()
+    limit = settings.MAX_OPEN_ORDERS_PER_CUSTOMER
+    if Order.objects.filter(customer=customer, status__in=OPEN_STATUSES).count() >= limit:
+        raise TooManyOpenOrders(
+            ngettext(
+                "You have %(count)d open order, as many as one account may have. Wait until it "
+                "is done, or cancel it, before booking another; call support for more.",
+                "You have %(count)d open orders, as many as one account may have. Wait until "
+                "one is done, or cancel one, before booking another; call support for more.",
+                limit,
+            )
+            % {"count": limit}
+        )
+
+
 @transaction.atomic
 def book_order(
     *,
@@ -185,6 +215,8 @@ def book_order(
     recurring series prefers. The address is saved for next time, and the details of the
     person cared for are saved encrypted with the order."""
     request, quote = booking.request, booking.quote
+    if channel in SELF_SERVICE_CHANNELS:
+        _refuse_too_many_open_orders(customer)
     order = Order.objects.create(
         customer=customer,
         service_type=request.service_type,

@@ -7,44 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
-
-from accounts.services import ascii_digits
 
 from ..models import ServiceArea, Skill, Weekday
 from ..services import application as rules
 
 WEEKDAY_KEYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-class PhoneForm(forms.Form):
-    phone = PhoneNumberField(
-        label=_("Mobile phone number"),
-        help_text=_("We send a code by SMS to confirm it. It will be your login."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"]
-        if rules.phone_is_taken(phone):
-            raise ValidationError(gettext(rules.DUPLICATE_PHONE))
-        return phone
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code from the SMS"),
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )
-
-    def clean_code(self):
-        code = "".join(ascii_digits(self.cleaned_data["code"]).split())
-        if not code.isdigit() or len(code) != 6:
-            raise ValidationError(_("The code has 6 digits."))
-        return code
 
 
 @dataclass

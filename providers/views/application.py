@@ -5,24 +5,21 @@ in the session -> /providers/apply/details/ (the form) -> the applicant is logge
 /providers/application/, which shows where the application stands and what comes next.
 """
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_required
-from accounts.services import PhoneVerificationError, send_phone_code, verify_phone_code
+from accounts.models import CodePurpose
+from accounts.views.phone_steps import PhoneSteps
 from core.forms import add_refusal
-from core.throttle import allow, client_ip
 
-from ..forms.application import ApplicationForm, CodeForm, PhoneForm, WithdrawForm
+from ..forms.application import ApplicationForm, WithdrawForm
 from ..models import InterviewStatus, Provider
 from ..models import ProviderStatus as S
 from ..services import application as application_services
@@ -37,11 +34,6 @@ SESSION_KEY = "provider_application"
 # Applying ---------------------------------------------------------------------------------------
 
 
-def _ltr(text: str) -> str:
-    """Keep a phone number left to right inside a right-to-left sentence (Unicode isolate)."""
-    return f"\u2066{text}\u2069"
-
-
 def _signed_in_already(request):
     if request.user.is_provider:
         return redirect("providers:application")
@@ -52,94 +44,38 @@ def _signed_in_already(request):
     return redirect("accounts:home_for_user")
 
 
-def _verified_phone(request) -> str | None:
-    """The phone confirmed in this session, if it is still fresh enough to apply with."""
-    state = request.session.get(SESSION_KEY) or {}
-    verified_at = state.get("verified_at")
-    if not verified_at:
-        return None
-    fresh_after = timezone.now() - timedelta(
-        minutes=application_services.PHONE_VERIFIED_VALID_MINUTES
-    )
-    if datetime.fromisoformat(verified_at) < fresh_after:
-        return None
-    return state["phone"]
+APPLY = PhoneSteps(
+    session_key=SESSION_KEY,
+    purpose=CodePurpose.NEW_ACCOUNT,
+    phone_template="providers/application/apply.html",
+    code_template="providers/application/verify.html",
+    phone_url="providers:apply",
+    code_url="providers:apply_verify",
+    next_url="providers:apply_details",
+    sent_message=gettext_lazy("We sent a code by SMS to %(phone)s."),
+    confirmed_minutes=application_services.PHONE_VERIFIED_VALID_MINUTES,
+)
 
 
 def apply(request):
     """Step 1: the phone number, to which a code is sent."""
     if request.user.is_authenticated:
         return _signed_in_already(request)
-    form = PhoneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        phone = form.cleaned_data["phone"].as_e164
-        if not allow(
-            scope="phone-code",
-            key=client_ip(request),
-            limit=settings.PHONE_CODES_PER_IP_PER_HOUR,
-            window_seconds=3600,
-        ):
-            form.add_error(
-                None, _("Too many codes were asked for from this connection. Try again later.")
-            )
-            return render(request, "providers/application/apply.html", {"form": form}, status=429)
-        try:
-            send_phone_code(phone=phone)
-        except PhoneVerificationError as error:
-            if (request.session.get(SESSION_KEY) or {}).get("phone") == phone:
-                # The code sent a moment ago to this browser is still good: go and enter it.
-                messages.info(request, error.messages[0])
-                return redirect("providers:apply_verify")
-            form.add_error("phone", error)
-        else:
-            request.session[SESSION_KEY] = {"phone": phone}
-            messages.success(
-                request, _("We sent a code by SMS to %(phone)s.") % {"phone": _ltr(phone)}
-            )
-            return redirect("providers:apply_verify")
-    return render(request, "providers/application/apply.html", {"form": form})
+    return APPLY.phone_step(request)
 
 
 def apply_verify(request):
     """Step 2: the code from the SMS (or a new code)."""
     if request.user.is_authenticated:
         return _signed_in_already(request)
-    state = request.session.get(SESSION_KEY)
-    if not state:
-        messages.info(request, _("Start with your phone number."))
-        return redirect("providers:apply")
-    phone = state["phone"]
-    if request.method == "POST" and "resend" in request.POST:
-        try:
-            send_phone_code(phone=phone)
-        except PhoneVerificationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            messages.success(
-                request, _("We sent a new code to %(phone)s.") % {"phone": _ltr(phone)}
-            )
-        return redirect("providers:apply_verify")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verify_phone_code(phone=phone, code=form.cleaned_data["code"])
-        except PhoneVerificationError as error:
-            form.add_error("code", error)
-        else:
-            request.session[SESSION_KEY] = {
-                "phone": phone,
-                "verified_at": timezone.now().isoformat(),
-            }
-            messages.success(request, _("Your phone number is confirmed."))
-            return redirect("providers:apply_details")
-    return render(request, "providers/application/verify.html", {"form": form, "phone": phone})
+    return APPLY.code_step(request)
 
 
 def apply_details(request):
     """Step 3: everything else; on success the applicant is logged in."""
     if request.user.is_authenticated:
         return _signed_in_already(request)
-    phone = _verified_phone(request)
+    phone = APPLY.confirmed_phone(request)
     if phone is None:
         messages.info(request, _("Confirm your phone number first. We will send you a code."))
         return redirect("providers:apply")
@@ -151,7 +87,7 @@ def apply_details(request):
             add_refusal(form, error)
         else:
             login(request, provider.user, backend="accounts.backends.PhoneNumberBackend")
-            request.session.pop(SESSION_KEY, None)
+            APPLY.forget(request)
             messages.success(
                 request, _("Thank you! Your application is in. Here you can follow it.")
             )

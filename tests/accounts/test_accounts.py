@@ -3,22 +3,31 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import Role, User
+from accounts.services import AccountError, register_customer
 from tests.factories import PASSWORD, CustomerFactory
+from tests.providers.application_factories import last_code
 
 pytestmark = pytest.mark.django_db
 
 
-def test_customer_signs_up_with_a_local_phone_number_and_lands_on_booking(client):
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "full_name": "Sara Ahmadi",
-            "phone": "0912 345 6789",
-            "email": "",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+DETAILS = {"full_name": "Sara Ahmadi", "email": "", "password1": PASSWORD, "password2": PASSWORD}
+
+
+def confirm_number(client, capture, typed="0912 345 6789", e164="+989123456789"):
+    """Steps 1 and 2 of the sign-up, as a customer goes through them."""
+    with capture(execute=True):
+        response = client.post(reverse("accounts:signup"), {"phone": typed})
+    assert response["Location"] == reverse("accounts:signup_code")
+    response = client.post(reverse("accounts:signup_code"), {"code": last_code(e164)})
+    assert response["Location"] == reverse("accounts:signup_details")
+
+
+@pytest.mark.requirement("R-SEC-3")
+def test_customer_signs_up_on_a_confirmed_number_and_lands_on_booking(
+    client, sms_outbox, django_capture_on_commit_callbacks
+):
+    confirm_number(client, django_capture_on_commit_callbacks)
+    response = client.post(reverse("accounts:signup_details"), DETAILS)
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:book")
     user = User.objects.get()
@@ -30,41 +39,54 @@ def test_customer_signs_up_with_a_local_phone_number_and_lands_on_booking(client
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("phone", "12345", "Enter a valid phone number"),
         ("password2", "different-password-99", "The two passwords do not match."),
         ("password1", "123", "too short"),
+        ("full_name", "", "This field is required."),
     ],
 )
-def test_signup_refuses_bad_input_and_saves_nothing(client, field, value, message):
-    data = {
-        "full_name": "Sara",
-        "phone": "09123456789",
-        "email": "",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-    }
-    data[field] = value
+def test_signup_refuses_bad_details_and_saves_nothing(
+    client, sms_outbox, django_capture_on_commit_callbacks, field, value, message
+):
+    confirm_number(client, django_capture_on_commit_callbacks)
+    data = {**DETAILS, field: value}
     if field == "password1":
         data["password2"] = value
-    response = client.post(reverse("accounts:signup"), data)
+    response = client.post(reverse("accounts:signup_details"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert User.objects.count() == 0
 
 
-def test_a_phone_number_signs_up_once(client):
+def test_a_bad_number_is_refused_at_the_first_step(client, sms_outbox):
+    response = client.post(reverse("accounts:signup"), {"phone": "12345"})
+    assert response.status_code == 200
+    assert "Enter a valid phone number" in response.content.decode()
+    assert sms_outbox == []
+
+
+@pytest.mark.requirement("R-SEC-3")
+def test_nobody_signs_up_without_confirming_the_number(client, sms_outbox):
+    """Details posted without steps 1 and 2 (someone else's number) make no account."""
+    response = client.post(reverse("accounts:signup_details"), DETAILS)
+    assert response["Location"] == reverse("accounts:signup")
+    with pytest.raises(AccountError, match="Confirm your phone number"):
+        register_customer(full_name="X", phone="+989123456789", email="", password=PASSWORD)
+    assert User.objects.count() == 0
+
+
+@pytest.mark.requirement("R-SEC-3")
+def test_a_number_with_an_account_gets_the_same_answer_and_cannot_sign_up_again(
+    client, sms_outbox, django_capture_on_commit_callbacks
+):
     CustomerFactory(phone="+989123456789")
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "full_name": "Twin",
-            "phone": "+98 912 345 6789",
-            "email": "",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
-    assert "already exists" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:signup"), {"phone": "+98 912 345 6789"})
+    assert response["Location"] == reverse("accounts:signup_code")  # as for a new number
+    [sms] = sms_outbox
+    assert "which has one already" in sms["text"] and "/accounts/login/" in sms["text"]
+    response = client.post(reverse("accounts:signup_code"), {"code": "123456"})
+    assert "That code is not right" in response.content.decode()
+    assert client.get(reverse("accounts:signup_details"))["Location"] == reverse("accounts:signup")
     assert User.objects.count() == 1
 
 

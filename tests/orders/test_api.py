@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,13 +36,6 @@ TOKEN_URL = reverse("accounts_api:token")
 def now(time_machine):
     time_machine.move_to(NOW, tick=False)
     return NOW
-
-
-@pytest.fixture(autouse=True)
-def _local_cache(settings):
-    # The token view counts failures in the cache; keep each test's count to itself.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
 
 
 @pytest.fixture
@@ -350,6 +342,28 @@ def test_two_different_keys_make_two_orders(api, now, service, area, provider):
     assert first.json()["id"] != second.json()["id"]
     assert Order.objects.count() == 2
     assert IdempotencyKey.objects.count() == 2
+
+
+@pytest.mark.requirement("R-SEC-3")
+def test_one_customer_books_at_most_the_open_orders_limit(
+    api, customer, now, service, area, provider, settings
+):
+    settings.MAX_OPEN_ORDERS_PER_CUSTOMER = 2
+    data = booking(service, area)
+    for n in range(2):
+        response = api.post(ORDERS_URL, data, format="json", headers={"Idempotency-Key": f"o{n}"})
+        assert response.status_code == 201
+    refused = api.post(ORDERS_URL, data, format="json", headers={"Idempotency-Key": "o2"})
+    assert refused.status_code == 400
+    assert "2 open orders, as many as one account may have" in str(refused.json()["errors"])
+    assert Order.objects.filter(customer=customer).count() == 2
+    # A cancelled order frees its place; phone orders taken by an operator are not counted.
+    first = Order.objects.filter(customer=customer).first()
+    api.post(
+        reverse("api:order_cancel", args=[first.pk]), {"reason": "changed plans"}, format="json"
+    )
+    again = api.post(ORDERS_URL, data, format="json", headers={"Idempotency-Key": "o3"})
+    assert again.status_code == 201
 
 
 @pytest.mark.requirement("R-ORD-1")

@@ -1,6 +1,7 @@
 """The public application (R-VET-1) and the applicant's status page."""
 
 import io
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -323,16 +324,23 @@ def test_a_decompression_bomb_is_refused(verified, catalogue, settings, _media, 
 
 
 @pytest.mark.requirement("R-VET-1")
-def test_a_phone_with_an_account_is_refused_before_any_code_is_sent(client, sms_outbox):
+def test_a_phone_with_an_account_gets_the_same_answer_and_an_sms_saying_so_but_no_code(
+    client, sms_outbox, django_capture_on_commit_callbacks
+):
     CustomerFactory(phone=PHONE)
-    response = client.post(reverse("providers:apply"), {"phone": "09121110001"})
-    assert response.status_code == 200
-    assert (
-        "An account with this phone number already exists. Log in to see your application."
-        in response.content.decode()
-    )
-    assert sms_outbox == []
-    assert "provider_application" not in client.session
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("providers:apply"), {"phone": "09121110001"}, follow=True)
+    # The page answers as for a new number: it never says whether the number has an account.
+    assert response.redirect_chain[-1][0] == reverse("providers:apply_verify")
+    assert "We sent a code by SMS to" in response.content.decode()
+    # The owner is told by SMS, with no code: nobody else can go on with their number.
+    [sms] = sms_outbox
+    assert sms["to"] == PHONE
+    assert "which has one already" in sms["text"]
+    assert not re.search(r"\d{6}", sms["text"])
+    for code in ("000000", "123456"):
+        client.post(reverse("providers:apply_verify"), {"code": code})
+    assert "verified_at" not in client.session["provider_application"]
 
 
 @pytest.mark.requirement("R-VET-1")

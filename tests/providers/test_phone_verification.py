@@ -268,5 +268,7 @@ def test_one_connection_cannot_send_codes_to_many_numbers(client, settings, sms_
         assert response.status_code == 302
     response = client.post(reverse("providers:apply"), {"phone": "09123000009"})
     assert response.status_code == 429
-    assert "Too many codes" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert "Too many attempts. Please try again in" in response.content.decode()
     assert not PhoneVerification.objects.filter(phone="+989123000009").exists()
+    assert PhoneVerification.objects.count() == 3
