@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import PhoneSearchMixin
+
 from .models import User
 
 
@@ -19,7 +21,7 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PhoneSearchMixin, BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ("-date_joined",)

@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     "create-recurring-orders": _run("orders.tasks.create_recurring_orders_task", minute=23),
     # Reminds customers and providers of confirmed jobs starting tomorrow, once per order.
     "send-day-before-reminders": _run("orders.tasks.send_day_before_reminders_task", minute=7),
+    # Hands the outbox's waiting work to the workers: what a broker outage or a lost queue held.
+    "relay-outbox": _run("core.outbox.relay_outbox_task", minute="*"),
     # Forgets the counters of limited doors (logins, codes, SMS) a day after their window.
     "purge-rate-counts": _run("core.tasks.purge_rate_counts_task", minute=53),
     # Warns providers whose certificate of no criminal record expires soon; suspends the expired.

@@ -191,6 +191,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing must not hang a web request when the broker is down: the sweep catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Redis hands an unacknowledged task to another worker after this long: longer than any task
+# runs (the longest, a batch assignment, takes seconds), far shorter than Redis's default hour,
+# so a task of a killed worker is redone within minutes, not an hour later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# The outbox's relay hands a task over again when it is still not done this long after it was
+# handed over (a queue lost in a Redis restart); longer than the visibility timeout.
+OUTBOX_REDELIVER_SECONDS = env.int("OUTBOX_REDELIVER_SECONDS", default=900)
 
 # The mobile API (orders/api): token or session auth, one error shape, OpenAPI 3 documented.
 REST_FRAMEWORK = {

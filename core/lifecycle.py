@@ -15,7 +15,6 @@ check-in, a claim): the timeline shows it as a note.
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from .models import StatusEvent
+from .outbox import after_commit
 
 M = TypeVar("M", bound=models.Model)
 
@@ -86,7 +86,7 @@ def transition(
             **(event_fields or {}),
         )
         if notify is not None:
-            transaction.on_commit(partial(notify, event.pk))
+            after_commit(notify, event.pk)
     for name in changed:
         setattr(obj, name, getattr(locked, name))
     return obj

@@ -8,7 +8,6 @@ the tasks, so nothing here can form a cycle.
 """
 
 from datetime import date
-from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -43,7 +42,7 @@ def choose_provider(*, order: Order, provider_id: int, customer) -> Recommendati
     choose(picked, shown)
     # The customer pays the price shown for the provider they chose (R-ORD-2).
     reprice_for_provider(order=order, provider=picked.provider, actor=customer)
-    transaction.on_commit(partial(enqueue_match, order.pk))
+    enqueue_match(order.pk)
     return picked
 
 
@@ -56,7 +55,7 @@ def ask_for_other_providers(*, order: Order, customer) -> int:
     if not shown:
         raise RecommendationError(_("Your recommendations are still being prepared."))
     pass_over(shown)
-    transaction.on_commit(partial(enqueue_match, order.pk))
+    enqueue_match(order.pk)
     return len(shown)
 
 
@@ -79,5 +78,5 @@ def request_batch(*, area: ServiceArea, day: date, actor, reason: str) -> BatchR
         order_ids=[order.pk for order in orders],
         plan=plan.as_json(),
     )
-    transaction.on_commit(partial(enqueue_batch, run.pk))
+    enqueue_batch(run.pk)
     return run

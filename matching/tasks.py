@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from core.tasks import delay_or_log
+from core.outbox import after_commit
 
 from .selectors import orders_stuck_in_matching
 from .services.batch import fail_batch, run_batch
@@ -54,8 +54,8 @@ def sweep_unmatched_orders_task() -> int:
 
 
 def enqueue_match(order_id: int) -> None:
-    """Queue the match; if the broker is down, the order waits for the sweep."""
-    delay_or_log(match_order_task, order_id)
+    """Match the order once the caller's transaction commits (core.outbox: never lost)."""
+    after_commit(match_order_task, order_id)
 
 
 def _batch_failed(task, exc, task_id, args, kwargs, einfo):
@@ -70,6 +70,5 @@ def run_batch_task(run_id: int) -> str | None:
 
 
 def enqueue_batch(run_id: int) -> None:
-    """Queue a recorded batch run; if the broker is down, the run stays pending and nothing is
-    offered."""
-    delay_or_log(run_batch_task, run_id)
+    """Run a recorded batch once the caller's transaction commits (core.outbox)."""
+    after_commit(run_batch_task, run_id)

@@ -7,12 +7,10 @@ that is rolled back.
 
 from datetime import timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
 from core.notifications import notify_user
-from core.tasks import DB_TASK
 
 from .models import Channel, CompletionReport, Order, SeriesOccurrence
 
@@ -31,13 +29,6 @@ def tell_order_received(order_id: int) -> None:
     order = _order(order_id)
     template = "recurring_booked" if order.channel == Channel.RECURRING else "order_received"
     notify_user(user=order.customer, template=f"{TEMPLATES}/{template}", context={"order": order})
-
-
-@shared_task(**DB_TASK)
-def tell_order_received_task(order_id: int) -> None:
-    """In a worker: the booking request only queues this (one message), not the rendering and
-    the sending. A retry happens only if the order could not be read, before anything is sent."""
-    tell_order_received(order_id)
 
 
 def tell_on_the_way(order_id: int) -> None:

@@ -1,10 +1,10 @@
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core.outbox import after_commit
 from core.tasks import DB_TASK
 
 from . import notifications
@@ -39,7 +39,7 @@ def send_day_before_reminders_task() -> int:
                 pk=order_id, status=OrderStatus.CONFIRMED, reminder_sent_at__isnull=True
             ).update(reminder_sent_at=timezone.now())
             if claimed:
-                transaction.on_commit(partial(notifications.tell_day_before, order_id))
+                after_commit(notifications.tell_day_before, order_id)
                 sent += 1
     return sent
 

@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 
-from core.tasks import DB_TASK, delay_or_log
+from core.outbox import after_commit
+from core.tasks import DB_TASK
 
 from . import services
 
@@ -28,5 +29,5 @@ def sweep_feedback_calls_task() -> int:
 
 
 def enqueue_feedback_call(provider_id: int) -> None:
-    """Queue the check; if the broker is down, the hourly sweep lists the call."""
-    delay_or_log(schedule_feedback_call_task, provider_id)
+    """Check for a milestone call once the caller's transaction commits (core.outbox)."""
+    after_commit(schedule_feedback_call_task, provider_id)

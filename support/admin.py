@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import StatusEventInline, action_with_reason
+from core.admin import PhoneSearchMixin, StatusEventInline, action_with_reason
 
 from . import services
 from .models import Ticket, TicketEvent
@@ -45,7 +45,7 @@ class TicketAddForm(forms.ModelForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ("id", "subject", "status", "order", "opened_by", "assignee", "created_at")
     list_filter = ("status", "created_at", "order__area")
     search_fields = ("subject", "body", "opened_by__phone", "order__customer__phone")

@@ -82,6 +82,40 @@ def _uploads_outside_the_checkout(settings, _upload_dirs):
     settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = _upload_dirs
 
 
+@pytest.fixture
+def broker_down(settings):
+    """A context manager: inside it, Celery publishes to a port nobody listens on (tasks are
+    not run inline), as when Redis, the broker, is down."""
+    from contextlib import contextmanager
+
+    def reset_pools():
+        # As Celery does after a fork: the next publish picks a pool for the broker_url now set.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    @contextmanager
+    def closed():
+        conf = celery_app.conf
+        saved = (conf.task_always_eager, conf.broker_url)
+        conf.task_always_eager, conf.broker_url = False, "redis://127.0.0.1:1/0"
+        reset_pools()
+        try:
+            yield
+        finally:
+            conf.task_always_eager, conf.broker_url = saved
+            reset_pools()
+
+    return closed
+
+
+@pytest.fixture(autouse=True)
+def _broker_reachable_again():
+    # A test that closed the broker leaves this process's hand-overs paused (core.outbox).
+    from core.outbox import resume_publishing
+
+    resume_publishing()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

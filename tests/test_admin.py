@@ -169,3 +169,17 @@ def test_staff_who_may_only_view_orders_get_no_order_actions(client):
     )
     order.refresh_from_db()
     assert order.status == "no_provider"
+
+
+@pytest.mark.parametrize("typed", ["09123334455", "0912 333 4455", "+98 912 333 4455"])
+def test_an_operator_finds_a_callers_orders_by_the_number_as_read_out(admin_client_, typed):
+    from tests.factories import CustomerFactory
+
+    mine = OrderFactory(customer=CustomerFactory(phone="+989123334455"))
+    other = OrderFactory(customer=CustomerFactory(phone="+989127778899"))
+    page = admin_client_.get(reverse("admin:orders_order_changelist"), {"q": typed})
+    ids = {order.pk for order in page.context["cl"].result_list}
+    assert ids == {mine.pk}
+    assert other.pk not in ids
+    users = admin_client_.get(reverse("admin:accounts_user_changelist"), {"q": typed})
+    assert [str(u.phone) for u in users.context["cl"].result_list] == ["+989123334455"]

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import to_python
 
-from core.tasks import delay_or_log, send_sms_task
+from core.notifications import send_text
 
 from .. import limits
 from ..models import CodePurpose, PhoneVerification, User
@@ -132,7 +132,7 @@ def send_phone_code(*, phone, purpose: str = CodePurpose.NEW_ACCOUNT) -> PhoneVe
         expires_at=now + timedelta(minutes=settings.PHONE_CODE_MINUTES),
     )
     if text is not None:
-        transaction.on_commit(lambda: delay_or_log(send_sms_task, phone, text))
+        send_text(to=phone, text=text, secret=stored == code)
     return verification
 
 

@@ -2,12 +2,17 @@
 
 from .access import AccessLog
 from .events import EventStatusField, StatusEvent
+from .outbox import MessageChannel, MessageStatus, OutboxTask, OutgoingMessage
 from .signing import Signature, VersionedText
 from .throttle import RateCount
 
 __all__ = [
     "AccessLog",
     "EventStatusField",
+    "MessageChannel",
+    "MessageStatus",
+    "OutboxTask",
+    "OutgoingMessage",
     "RateCount",
     "Signature",
     "StatusEvent",

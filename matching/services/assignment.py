@@ -1,13 +1,12 @@
 """Assignment by hand (R-MAT-1): an operator gives the job to a provider they chose, with a
 reason, from the matching audit page."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.outbox import after_commit
 from orders.models import Order, OrderStatus
 from orders.services import lifecycle as order_lifecycle
 from providers.models import Provider
@@ -45,8 +44,8 @@ def assign_by_hand(*, order: Order, provider: Provider, actor, reason: str) -> O
     order = order_lifecycle.confirm_order(
         order=order, provider=provider, actor=actor, reason=reason
     )
-    transaction.on_commit(partial(tell_customer, order.pk, "confirmed"))
-    transaction.on_commit(partial(tell_provider_assigned, order.pk))
+    after_commit(tell_customer, order.pk, "confirmed")
+    after_commit(tell_provider_assigned, order.pk)
     return order
 
 

@@ -2,7 +2,6 @@
 saying nobody is left to make one to; the provider's answer; withdrawal and expiry."""
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.outbox import after_commit
 from orders.models import Order
 from orders.services import lifecycle as order_lifecycle
 from providers.models import Provider
@@ -43,7 +43,8 @@ def make_offer(*, order: Order, provider_id: int, reason: str, actor=None) -> Of
         order=order, provider=Provider.objects.only("tier").get(pk=provider_id), actor=actor
     )
     order_lifecycle.mark_offered(order=order, reason=reason, actor=actor)
-    transaction.on_commit(partial(tell_provider_about_offer, offer.pk))
+    # Pointless once the offer has expired: then it is dropped, not sent.
+    after_commit(tell_provider_about_offer, offer.pk, not_after=offer.expires_at)
     return offer
 
 
@@ -51,7 +52,7 @@ def mark_nobody_left(order: Order) -> None:
     """Nobody can take the order: no_provider, the operators' queue (the admin lists these
     orders to call the customer), and the customer is told once committed."""
     order_lifecycle.mark_no_provider(order=order, reason=NOBODY_FREE)
-    transaction.on_commit(partial(tell_customer, order.pk, "no_provider"))
+    after_commit(tell_customer, order.pk, "no_provider")
 
 
 def close_offer(offer: Offer, status: str, reason: str = "") -> None:
@@ -67,6 +68,28 @@ def withdraw_open_offers(*, order: Order, reason: str) -> None:
         order=order, status=OfferStatus.PENDING
     ):
         close_offer(pending, OfferStatus.WITHDRAWN, reason)
+
+
+def withdraw_offers_of_provider(*, provider: Provider) -> int:
+    """The provider may no longer take jobs (suspended, removed...): their pending offers are
+    withdrawn and the orders passed on at once, not when the offers expire. Runs in the
+    transaction that changed the provider's status (its row is locked there first, as
+    `accept_offer` locks it). Returns how many offers were withdrawn."""
+    pending = Offer.objects.select_for_update().filter(
+        provider=provider, status=OfferStatus.PENDING
+    )
+    withdrawn = 0
+    for offer in pending.select_related("order"):
+        close_offer(
+            offer, OfferStatus.WITHDRAWN, gettext_noop("The provider can no longer take jobs.")
+        )
+        order_lifecycle.reopen_for_matching(
+            order=offer.order,
+            actor=None,
+            reason=gettext_noop("The provider can no longer take jobs"),
+        )
+        withdrawn += 1
+    return withdrawn
 
 
 def _locked_pending_offer(offer: Offer, provider: Provider) -> Offer:
@@ -103,7 +126,7 @@ def accept_offer(*, offer: Offer, provider: Provider) -> Offer:
         order_lifecycle.reopen_for_matching(
             order=other.order, actor=None, reason=gettext_noop("The provider became busy")
         )
-    transaction.on_commit(partial(tell_customer, offer.order_id, "confirmed"))
+    after_commit(tell_customer, offer.order_id, "confirmed")
     return offer
 
 

@@ -4,14 +4,13 @@ still free). The customer's own answers, which queue the next step, are in match
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.outbox import after_commit
 from orders.models import Channel, Order, OrderStatus
 
 from ..models import Offer, Recommendation, RecommendationStatus
@@ -155,5 +154,5 @@ def _next_round(order: Order, *, tell_customer_to_choose_again: bool = False):
     )
     if tell_customer_to_choose_again:
         # The chosen provider declined, let the offer expire, or became busy: ask again.
-        transaction.on_commit(partial(tell_customer, order.pk, "choose_again"))
+        after_commit(tell_customer, order.pk, "choose_again")
     return shown

@@ -9,7 +9,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyTabularInline, StatusEventInline, action_with_reason
+from core.admin import (
+    PhoneSearchMixin,
+    ReadOnlyTabularInline,
+    StatusEventInline,
+    action_with_reason,
+)
 from providers.models import BOOKABLE_STATUSES, Provider
 
 from ..models import Order, OrderEvent, OrderOption
@@ -29,7 +34,7 @@ class OrderOptionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "service_type",

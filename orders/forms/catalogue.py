@@ -33,7 +33,8 @@ class GroupedServiceIterator(ModelChoiceIterator):
 
 
 class ServiceSelect(forms.Select):
-    """Each service <option> says how it is priced, so the page can show hours or area."""
+    """Each service <option> says how it is priced, so the page can show hours or area, and for
+    a service priced per hour the hours it may be booked for (the server checks them too)."""
 
     units: dict = {}
 
@@ -41,7 +42,11 @@ class ServiceSelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         instance = getattr(value, "instance", None)
         if instance is not None:
-            option["attrs"]["data-unit"] = self.units.get(instance.pk, PricingUnit.PER_SQM)
+            unit = self.units.get(instance.pk, PricingUnit.PER_SQM)
+            option["attrs"]["data-unit"] = unit
+            if unit == PricingUnit.PER_HOUR:
+                option["attrs"]["data-min-hours"] = -(-instance.minimum_minutes // 60)
+                option["attrs"]["data-max-hours"] = instance.maximum_minutes // 60
         return option
 
 

@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from accounts.models import User
-from core.tasks import delay_or_log
+from core.outbox import after_commit
 from providers.models import ServiceArea
 
 from .. import availability
 from ..models import Channel, Order, OrderOption, SavedAddress, ServiceType
 from ..models import OrderStatus as S
-from ..notifications import tell_order_received_task
+from ..notifications import tell_order_received
 from ..pricing import Quote, quote_for
 from ..signals import order_requested
 from .care import CareDetails, create_care_recipient, validate_care
@@ -244,5 +244,5 @@ def book_order(
     begin(order, actor=taken_by or customer, reason=BOOKED_REASONS[channel])
     order_requested.send(sender=Order, order=order)
     order_id = order.pk
-    transaction.on_commit(lambda: delay_or_log(tell_order_received_task, order_id))
+    after_commit(tell_order_received, order_id)
     return order

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
+from core.outbox import after_commit
 from core.signing import normalised_text, text_sha256, typed_name_refusal
 
 from ..models import (
@@ -147,7 +148,7 @@ def generate_contract(*, order: Order, actor=None) -> Contract:
     # under that agreement; the provider still signs it.
     sign_under_standing_agreement(contract=contract)
     contract_id = contract.pk
-    transaction.on_commit(lambda: _tell_parties_contract_ready(contract_id))
+    after_commit(_tell_parties_contract_ready, contract_id)
     return contract
 
 
@@ -191,7 +192,7 @@ def _void(contract: Contract, *, actor, reason: str) -> None:
     contract.status = ContractStatus.VOIDED
     add_note(contract.order, actor=actor, reason=CONTRACT_VOIDED)
     contract_id = contract.pk
-    transaction.on_commit(lambda: _tell_parties_contract_voided(contract_id))
+    after_commit(_tell_parties_contract_voided, contract_id)
 
 
 CONTRACT_VOIDED = gettext_noop("The contract was voided: it no longer described the job")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.outbox import after_commit
 from providers.models import Provider
 
 from .. import notifications
@@ -134,7 +135,7 @@ def check_in(
         reason=ARRIVED_WITH_DIFFERENCES_REASON if differences else ARRIVED_REASON,
     )
     order_id = order.pk
-    transaction.on_commit(lambda: notifications.tell_arrived(order_id))
+    after_commit(notifications.tell_arrived, order_id)
     return record
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
+from core.outbox import after_commit
 
 from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order, OrderOption
 from ..models import OrderStatus as S
@@ -120,7 +121,7 @@ def decide_claim(
     claim.save(update_fields=list(fields))
     add_note(order, actor=actor, reason=DECIDED_REASONS[claim.status])
     claim_id = claim.pk
-    transaction.on_commit(lambda: _tell_claim_decision(claim_id))
+    after_commit(_tell_claim_decision, claim_id)
     return claim
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
+from core.outbox import after_commit
 from providers.models import Provider, WorkingHours
 
 from .. import notifications, scheduling
@@ -160,7 +161,7 @@ def complete_job(
     save_report(order=order, provider=provider, draft=draft)
     order_completed.send(sender=Order, order=order)
     order_id = order.pk
-    transaction.on_commit(lambda: notifications.tell_completed(order_id))
+    after_commit(notifications.tell_completed, order_id)
     return order
 
 
@@ -180,7 +181,7 @@ def announce_departure(*, order: Order, provider: Provider) -> Order:
         return order  # already announced: the customer is not told twice
     add_note(order, actor=provider.user, reason=ON_THE_WAY_REASON)
     order_id = order.pk
-    transaction.on_commit(lambda: notifications.tell_on_the_way(order_id))
+    after_commit(notifications.tell_on_the_way, order_id)
     return order
 
 
@@ -214,7 +215,7 @@ def cancel_order(*, order: Order, actor, reason: str, waive_fee: bool = False) -
         add_note(order, actor=actor, reason=gettext_noop("Cancellation fee waived"))
     if was_confirmed:
         order_id = order.pk
-        transaction.on_commit(lambda: tell_provider(order_id, "job_cancelled"))
+        after_commit(tell_provider, order_id, "job_cancelled")
     return order
 
 
@@ -380,9 +381,7 @@ def _move_confirmed(order: Order, moved: dict, actor, release_provider: bool, ol
         if current_contract(order) is not None:  # void the old time's, issue the new
             generate_contract(order=order, actor=actor)
         order_id = order.pk
-        transaction.on_commit(
-            lambda: tell_provider(order_id, "job_rescheduled", old_start=old_start)
-        )
+        after_commit(_tell_rescheduled_provider, order_id, old_start.isoformat())
         return order, True
     if not release_provider:
         message = _(
@@ -402,14 +401,21 @@ def _move_confirmed(order: Order, moved: dict, actor, release_provider: bool, ol
     )
     void_contract(order=order, actor=actor, reason=RELEASED_REASON)
     order_id, provider_id = order.pk, provider.pk
-    transaction.on_commit(lambda: _tell_released_provider(order_id, provider_id, old_start))
+    after_commit(_tell_released_provider, order_id, provider_id, old_start.isoformat())
     return order, False
 
 
-def _tell_released_provider(order_id: int, provider_id: int, old_start) -> None:
+def _tell_rescheduled_provider(order_id: int, old_start: str) -> None:
+    tell_provider(order_id, "job_rescheduled", old_start=datetime.fromisoformat(old_start))
+
+
+def _tell_released_provider(order_id: int, provider_id: int, old_start: str) -> None:
     provider = Provider.objects.select_related("user").get(pk=provider_id)
     notify_user(
         user=provider.user,
         template="orders/notifications/job_released",
-        context={"order": Order.objects.get(pk=order_id), "old_start": old_start},
+        context={
+            "order": Order.objects.get(pk=order_id),
+            "old_start": datetime.fromisoformat(old_start),
+        },
     )

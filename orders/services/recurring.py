@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.lifecycle import Lifecycle
+from core.outbox import after_commit
 from core.signing import normalised_text, text_sha256, typed_name_refusal
 
 from .. import notifications
@@ -339,7 +340,7 @@ def _book_date(series: RecurringSeries, day: date, run: BookingRun) -> None:
         return
     run.skipped += 1
     occurrence_id = occurrence.pk
-    transaction.on_commit(lambda: notifications.tell_series_date_skipped(occurrence_id))
+    after_commit(notifications.tell_series_date_skipped, occurrence_id)
 
 
 def _book_due_dates(series: RecurringSeries, now: datetime) -> BookingRun:

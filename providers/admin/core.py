@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
+    PhoneSearchMixin,
     ReadOnlyTabularInline,
     ReasonForm,
     StatusEventAdmin,
@@ -202,7 +203,7 @@ def _cancel_scheduled_interview(*, provider, actor, reason, no_show):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     form = ProviderAdminForm
     list_display = ("name", "phone", "status", "area_names", "created_at", "next_interview")
     list_display_links = ("name",)

@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.outbox import after_commit
+
 from ..models import AppealDecision, Provider, ProviderEvent, SuspensionAppeal
 from ..models import ProviderStatus as S
 from ..notifications import tell_provider
@@ -82,7 +84,7 @@ def answer_appeal(
     locked.answered_by = actor
     locked.answered_at = timezone.now()
     locked.save(update_fields=["decision", "answer", "answered_by", "answered_at"])
-    transaction.on_commit(lambda: _tell_provider(locked.pk))
+    after_commit(_tell_provider, locked.pk)
     for name in ("decision", "answer", "answered_by", "answered_at"):
         setattr(appeal, name, getattr(locked, name))
     return appeal

@@ -10,7 +10,6 @@ import re
 import warnings
 from collections.abc import Iterable
 from datetime import date, time, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -25,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import FULL_NAME_MAX, Role, User
 from accounts.services import ascii_digits, phone_verified_since
 from core.crypto import keyed_hash
+from core.outbox import after_commit
 
 from ..models import Provider, ServiceArea, Skill
 from ..models import ProviderStatus as S
@@ -323,7 +323,7 @@ def submit_application(
             # Last, so a refusal above leaves no file behind.
             provider.photo.save(photo.name, photo, save=True)
             # The same message every later status change sends: where it stands, what next.
-            transaction.on_commit(partial(tell_status_changed, event.pk))
+            after_commit(tell_status_changed, event.pk)
     except ApplicationError:
         raise
     except (ValidationError, IntegrityError) as error:

@@ -30,6 +30,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import StaffGroup
 from core.crypto import decrypt_bytes, encrypt_bytes
+from core.outbox import after_commit
 
 from ..models import DocumentAccess, DocumentKind, Provider, VettingDocument
 from ..models import ProviderStatus as S
@@ -439,11 +440,12 @@ def _warn_certificate_expiring(provider_id: int, checked_at, expires: date) -> i
         .update(certificate_warning_sent_at=timezone.now())
     )
     if claimed:
-        transaction.on_commit(lambda: _send_expiry_warning(provider_id, expires))
+        after_commit(_send_expiry_warning, provider_id, expires.isoformat())
     return claimed
 
 
-def _send_expiry_warning(provider_id: int, expires: date) -> None:
+def _send_expiry_warning(provider_id: int, expires_on: str) -> None:
+    expires = date.fromisoformat(expires_on)
     provider = Provider.objects.select_related("user").get(pk=provider_id)
     days_left = (expires - timezone.localdate()).days
     tell_provider(provider, "certificate_expiring", expires_on=expires, days_left=days_left)

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.outbox import after_commit
+
 from ..models import Criterion, Interview, InterviewStatus, Provider, RejectionReason, Scorecard
 from ..models import ProviderStatus as S
 from ..notifications import tell_provider
@@ -95,7 +97,7 @@ def schedule_interview(
             raise InterviewError(_overlap_message()) from error
         raise
     interview_id = interview.pk
-    transaction.on_commit(lambda: _tell_applicant(interview_id))
+    after_commit(_tell_applicant, interview_id)
     return interview
 
 

@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..models import ProviderStatus as S
 from ..notifications import tell_provider
+from ..signals import provider_status_changed
 from ..stages import NEXT_STEP
 from .profile import save_working_profile
 
@@ -76,7 +77,8 @@ def transition(
     telling them once this commits (core.lifecycle). Extra keyword arguments are saved too."""
     if not reason or not reason.strip():
         raise ProviderTransitionError(_("A reason is required."))
-    return PROVIDER_LIFECYCLE.transition(
+    from_status = provider.status
+    provider = PROVIDER_LIFECYCLE.transition(
         provider,
         to,
         actor=actor,
@@ -85,6 +87,10 @@ def transition(
         event_fields={"reason_code": reason_code},
         **fields,
     )
+    provider_status_changed.send(
+        sender=Provider, provider=provider, from_status=from_status, to_status=to
+    )
+    return provider
 
 
 def tell_status_changed(event_id: int) -> None:

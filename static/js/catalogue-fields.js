@@ -28,7 +28,15 @@
     var hours = form.querySelector(".field-hours");
     var condition = form.querySelector(".field-difficulty");
     if (area) { area.hidden = unit === "per_hour"; }
-    if (hours) { hours.hidden = unit !== "per_hour"; }
+    if (hours) {
+      hours.hidden = unit !== "per_hour";
+      // The hours this service may be booked for, so the browser says so before the server.
+      var input = hours.querySelector("input");
+      if (input && chosen && chosen.hasAttribute("data-min-hours")) {
+        input.min = chosen.getAttribute("data-min-hours");
+        input.max = chosen.getAttribute("data-max-hours");
+      }
+    }
     if (condition) { condition.hidden = unit === "per_hour"; }
   }
 

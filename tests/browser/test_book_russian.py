@@ -16,6 +16,7 @@ from orders.models import Order, OrderStatus
 
 from ..factories import AreaFactory, CustomerFactory, ProviderFactory, ServiceTypeFactory
 from ..orders.catalogue_factories import ServiceOptionFactory, publish_version
+from .conftest import MOBILE_VIEWPORT
 from .test_journey import ORDER_URL, horizontal_overflow, log_in, record_failures
 
 pytestmark = pytest.mark.browser
@@ -127,4 +128,10 @@ def test_a_russian_customer_books_deep_kitchen_cleaning_with_two_extras_and_sign
         "Вы подписали. Ожидаем подписи исполнителя."
     )
     assert order.contract.signatures.filter(party="customer").exists()
+    # On a phone the order page, its price breakdown included, fits the screen.
+    page.set_viewport_size(MOBILE_VIEWPORT)
+    page.reload()
+    expect(page.locator("#price-breakdown #quoted-price")).to_have_text(TOTAL)
+    assert horizontal_overflow(page) <= 0
+    page.screenshot(path=screenshot_dir / "ru-4-order-phone.png", full_page=True)
     assert problems == []

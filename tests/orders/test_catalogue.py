@@ -1,6 +1,7 @@
 """The catalogue and the versioned price book (R-ORD-2): orders freeze their quote, published
 versions never change, only staff publish, and nothing a client sends changes a price."""
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -468,6 +469,10 @@ def test_a_service_by_the_hour_is_booked_on_the_web_with_hours(
 def test_hours_outside_the_services_bounds_are_refused_on_the_web(
     customer_client, hourly, area, provider
 ):
+    # The form tells the browser the bounds first (static/js/catalogue-fields.js sets them).
+    page = customer_client.get(reverse("orders:book")).content.decode()
+    option = re.search(rf'<option value="{hourly.pk}"[^>]*>', page).group(0)
+    assert 'data-min-hours="2"' in option and 'data-max-hours="4"' in option
     data = web_data(hourly, area, home_area_sqm="", hours="5", confirm="1")
     response = customer_client.post(reverse("orders:book"), data)
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Doing the job (R-ORD-6): arrival check-in within its window, start only after it, completion
 only with a report, and the pages and messages around them."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -329,8 +330,14 @@ def test_the_provider_checks_in_starts_and_completes_on_the_job_page(
     assert 'id="completion-form"' in client.get(url).content.decode()
     missing = client.post(complete_url, {"summary": " ", "next": url})
     assert missing.status_code == 400
-    assert "Write a short report of what was done" in missing.content.decode()
-    response = client.post(complete_url, {"summary": REPORT, "next": url})
+    refused = missing.content.decode()
+    assert "Write a short report of what was done" in refused
+    # The refused page's form sends the provider back to the job, as the first one did (not
+    # to the address it was refused at, which answers only POST).
+    form = re.search(r'<form[^>]*id="completion-form".*?</form>', refused, re.DOTALL).group(0)
+    [next_url] = re.findall(r'name="next" value="([^"]+)"', form)
+    assert next_url == url
+    response = client.post(complete_url, {"summary": REPORT, "next": next_url})
     assert response["Location"] == url
     job.refresh_from_db()
     assert job.status == OrderStatus.COMPLETED
