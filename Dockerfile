@@ -29,8 +29,10 @@ RUN pip install .
 # Only what the running platform needs (no .venv, .git, tests or build output).
 COPY manage.py ./
 COPY config ./config
+COPY core ./core
 COPY accounts ./accounts
 COPY providers ./providers
+COPY ledger ./ledger
 COPY orders ./orders
 COPY matching ./matching
 COPY reviews ./reviews

@@ -15,7 +15,7 @@ export SITE_URL ?= http://127.0.0.1:$(PORT)
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/homeservices)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
-.PHONY: run test install messages gettext chromium lint demo clean
+.PHONY: run test install messages gettext chromium lint deploy-check demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,9 @@ demo: install messages
 	$(PY) manage.py load_demo
 
 run: demo
-	@echo "Serving $(SITE_URL) in the embedded mode: DEBUG on, SQLite, tasks run in the request;"
-	@echo "not for production (see docs/operations.md). SMS and email are printed here. Ctrl-C stops."
+	@echo "Development server, DEBUG on: not for production (see docs/operations.md)."
+	@echo "Serving $(SITE_URL) in the embedded mode: SQLite, tasks run in the request;"
+	@echo "SMS and email are printed here. Ctrl-C stops."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Guard rails: style, the import contracts (layers, no cycles, each app's models its own),
@@ -53,9 +54,22 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/check_code_size.py
 
+# Django's deployment checks on the settings of a production deployment behind TLS: the
+# environment of docker-compose.yml with TLS on, and throwaway secrets made here.
+deploy-check: install
+	DJANGO_DEBUG=false \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	FIELD_LOOKUP_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+	DATABASE_URL=postgres://postgres:postgres@postgres:5432/homeservices REDIS_URL=redis://redis:6379/0 \
+	DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1 PRIVATE_MEDIA_ROOT=/app/private-media MEDIA_ROOT=/app/media \
+	DJANGO_SECURE_COOKIES=true DJANGO_BEHIND_PROXY=true \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
 test: install messages chromium
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory deploy-check
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
 
 clean:

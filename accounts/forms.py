@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from .models import User
-from .services import ascii_digits
+from .services import ascii_digits, set_user_password
 
 
 class PhoneForm(forms.Form):
@@ -102,3 +102,13 @@ class LoginForm(_LimitedLogin, AuthenticationForm):
 
 class AdminLoginForm(_LimitedLogin, AdminAuthenticationForm):
     pass
+
+
+class UserPasswordAdminForm(AdminPasswordChangeForm):
+    """The admin's "change password" page for a user: the service sets the password and signs
+    the user out of the app everywhere."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data["set_usable_password"]
+        password = self.cleaned_data["password1"] if usable else None
+        return set_user_password(user=self.user, password=password)

@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from core.models.fields import user_reference
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -116,3 +118,50 @@ class PhoneVerification(models.Model):
 
     def __str__(self):
         return f"{self.phone} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TokenRevocation(models.TextChoices):
+    """Why an API token stopped working before it expired."""
+
+    LOGOUT = "logout", _("Logged out in the app")
+    REPLACED = "replaced", _("A new login on the same device, or too many devices")
+    PASSWORD = "password", _("Password changed")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    PROVIDER = "provider", _("Provider suspended or removed")
+    OPERATOR = "operator", _("Signed out everywhere by an operator")
+
+
+class ApiToken(models.Model):
+    """A key the mobile app sends as `Authorization: Token <key>`, one per login (a device may
+    hold one; a new login on the same device replaces it). Only the key's SHA-256 is stored:
+    a database leak reveals no working key. A token works until `expires_at` (API_TOKEN_TTL_DAYS
+    after the login) unless revoked first; revoked rows keep who, when and why until the
+    daily purge."""
+
+    key_hash = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True)
+    user = user_reference(
+        _("user"), on_delete=models.CASCADE, related_name="api_tokens", db_index=True
+    )
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_why = models.CharField(
+        _("why revoked"), max_length=20, choices=TokenRevocation.choices, blank=True
+    )
+    revoked_by = user_reference(
+        _("revoked by"),
+        optional=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Empty when the user or the platform revoked it."),
+    )
+    revoked_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user_id} · {self.device or '-'} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -125,9 +125,9 @@ def seed_in_child() -> None:
 
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Role, User
+    from accounts.services import issue_api_token
     from orders.models import ServiceType
     from providers.models import ServiceArea, Skill
     from providers.services.lifecycle import import_vetted_provider
@@ -155,14 +155,14 @@ def seed_in_child() -> None:
         customer = User.objects.create_user(
             "+989139999999", None, full_name="Bench Customer", role=Role.CUSTOMER
         )
-        token = Token.objects.create(user=customer)
+        token = issue_api_token(user=customer, device="bench").key
     service = ServiceType.objects.filter(required_skills__code=SERVICE_SKILL).order_by("id").first()
     today = timezone.localdate()
     days = [(today + dt.timedelta(days=offset)).isoformat() for offset in range(1, DAYS + 1)]
     print(
         json.dumps(
             {
-                "token": token.key,
+                "token": token,
                 "service": service.code,
                 "areas": [area.code for area in areas],
                 "days": days,

@@ -4,12 +4,25 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import after_setup_logger, after_setup_task_logger
+from django.conf import settings
+
+from core.logs import JsonFormatter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("homeservices")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _json_logs(logger, **_kwargs) -> None:
+    """Workers and beat log through Celery's own handlers: JSON too when the settings say so."""
+    if settings.LOG_FORMAT == "json":
+        for handler in logger.handlers:
+            handler.setFormatter(JsonFormatter())
 
 
 def _run(task: str, **when) -> dict:
@@ -32,6 +45,10 @@ app.conf.beat_schedule = {
     "send-day-before-reminders": _run("orders.tasks.send_day_before_reminders_task", minute=7),
     # Hands the outbox's waiting work to the workers: what a broker outage or a lost queue held.
     "relay-outbox": _run("core.outbox.relay_outbox_task", minute="*"),
+    # Beat sends it, a worker runs it: the row it writes proves both alive (/readyz).
+    "heartbeat": _run("core.tasks.heartbeat_task", minute="*"),
+    # Deletes the API tokens that expired a month ago (revoked ones with them).
+    "purge-api-tokens": _run("accounts.tasks.purge_api_tokens_task", hour=4, minute=31),
     # Forgets the counters of limited doors (logins, codes, SMS) a day after their window.
     "purge-rate-counts": _run("core.tasks.purge_rate_counts_task", minute=53),
     # Warns providers whose certificate of no criminal record expires soon; suspends the expired.

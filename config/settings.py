@@ -7,10 +7,14 @@ PostgreSQL with real Celery workers; with DJANGO_DEBUG=false the secrets become 
 
 import base64
 import hashlib
+import ipaddress
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from core.error_reports import start_error_reports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,14 +56,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_htmx",
+    "csp",
+    "django_prometheus",
     "core",
     "accounts",
     "providers",
+    "ledger",
     "orders",
     "matching.apps.MatchingConfig",
     "reviews",
@@ -67,16 +73,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies by view for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id of the logs; answers /healthz, /readyz and /metrics before anything else
+    # (no host check, session, language, CSRF or limit applies to them: core/probes.py).
+    "core.probes.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF reads the form): refuses an oversized request by its
+    # Content-Length, answering in the visitor's language.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,10 +124,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections in production (the booking benchmark gains ~40%); checked before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+SILENCED_SYSTEM_CHECKS = []
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The covering indexes of matching's queries (INCLUDE columns) exist only on PostgreSQL;
     # on SQLite they are plain indexes, which is all the embedded mode needs.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -194,7 +211,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Redis hands an unacknowledged task to another worker after this long: longer than any task
 # runs (the longest, a batch assignment, takes seconds), far shorter than Redis's default hour,
 # so a task of a killed worker is redone within minutes, not an hour later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT_SECONDS", default=600)
+}
 # The outbox's relay hands a task over again when it is still not done this long after it was
 # handed over (a queue lost in a Redis restart); longer than the visibility timeout.
 OUTBOX_REDELIVER_SECONDS = env.int("OUTBOX_REDELIVER_SECONDS", default=900)
@@ -202,11 +221,12 @@ OUTBOX_REDELIVER_SECONDS = env.int("OUTBOX_REDELIVER_SECONDS", default=900)
 # The mobile API (orders/api): token or session auth, one error shape, OpenAPI 3 documented.
 REST_FRAMEWORK = {
     # Tokens only: a session cookie would let the API skip the token's own limits and expiry.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, saying which request strings may not be blank.
+    "DEFAULT_SCHEMA_CLASS": "core.api.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -242,7 +262,14 @@ if not FIELD_ENCRYPTION_KEYS or not FIELD_LOOKUP_KEY:
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# An accepted upload stays in memory: vetting documents are encrypted before they are written,
+# and must not sit in clear in a temporary file meanwhile.
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# Everything in a request body but its files (form fields, JSON), read into memory at most.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A larger body is refused by its Content-Length before anything reads it (413,
+# core/middleware.py): one upload (one file per form) plus room for the form's other fields.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=UPLOAD_MAX_BYTES + 1024 * 1024)
 
 # Business rules that operators tune. Each is documented in docs/operations.md.
 CURRENCY = env.str("CURRENCY", default="IRR")
@@ -302,6 +329,11 @@ LOGIN_TRIES_PER_ACCOUNT = env.int("LOGIN_TRIES_PER_ACCOUNT", default=10)
 LOGIN_TRIES_PER_ACCOUNT_PER_DAY = env.int("LOGIN_TRIES_PER_ACCOUNT_PER_DAY", default=30)
 LOGIN_TRIES_PER_ADDRESS = env.int("LOGIN_TRIES_PER_ADDRESS", default=30)
 LOGIN_TRIES_PER_ADDRESS_PER_DAY = env.int("LOGIN_TRIES_PER_ADDRESS_PER_DAY", default=200)
+# The mobile API's tokens (accounts/services/tokens.py): each login gets a new one, good for
+# this many days unless revoked first (log-out, password change, deactivation, suspension).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, at least 1.")
 # Phone codes asked for per number in an hour and a day, and per client address in an hour.
 PHONE_CODES_PER_NUMBER_PER_HOUR = env.int("PHONE_CODES_PER_NUMBER_PER_HOUR", default=5)
 PHONE_CODES_PER_NUMBER_PER_DAY = env.int("PHONE_CODES_PER_NUMBER_PER_DAY", default=10)
@@ -313,8 +345,9 @@ PHONE_CODE_CHECKS_PER_ADDRESS = env.int("PHONE_CODE_CHECKS_PER_ADDRESS", default
 MAX_OPEN_ORDERS_PER_CUSTOMER = env.int("MAX_OPEN_ORDERS_PER_CUSTOMER", default=10)
 # SMS sent to one number in an hour, whatever they say (a flood of bookings, codes...).
 SMS_PER_NUMBER_PER_HOUR = env.int("SMS_PER_NUMBER_PER_HOUR", default=30)
-# Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP).
-TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
+# Only behind our own reverse proxy (DJANGO_BEHIND_PROXY, see "Security" below): the request
+# header carrying the client's address; its right-most entry, the one the proxy added, is taken.
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="HTTP_X_FORWARDED_FOR")
 INTERVIEW_MINUTES = env.int("INTERVIEW_MINUTES", default=45)
 # Weights of the six interview criteria; the weighted mean (1-5) must reach the pass mark.
 INTERVIEW_WEIGHTS = env.dict(
@@ -334,10 +367,54 @@ PROBATION_RATINGS = env.int("PROBATION_RATINGS", default=5)
 CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=30)
 FEEDBACK_CALL_EVERY_N_ORDERS = env.int("FEEDBACK_CALL_EVERY_N_ORDERS", default=10)
 
+# Health, metrics and errors (docs/operations.md, "Health, metrics and errors").
+# /readyz waits this long for its checks (run side by side); beat's heartbeat may be this old.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
+# /metrics answers these addresses (IPs or networks), or a request bearing the token; with
+# neither set it answers 404 (the default in production; in debug, this machine may read it).
+METRICS_TOKEN = _secret("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list(
+    "METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"] if DEBUG else []
+)
+try:
+    for _address in METRICS_ALLOWED_ADDRESSES:
+        ipaddress.ip_network(_address, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}") from exc
+# A worker serves its Celery task counters on this port; its pool's processes write them to
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself), one directory per worker.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if WORKER_METRICS_PORT and not PROMETHEUS_MULTIPROC_DIR:
+    raise ImproperlyConfigured(
+        "WORKER_METRICS_PORT needs PROMETHEUS_MULTIPROC_DIR: a directory, empty or the worker's "
+        "own, where its pool's processes write their counters."
+    )
+# Errors go to Sentry when SENTRY_DSN is set, and nowhere else otherwise.
+SENTRY_DSN = _secret("SENTRY_DSN", default="")
+start_error_reports(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+    release=env.str("SENTRY_RELEASE", default=""),
+)
+# One line per record: readable text, or JSON (time, level, logger, message, request_id).
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be 'text' or 'json'.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's own console handler would print each of its lines a second time.
@@ -353,7 +430,51 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Security (docs/operations.md, "Security settings"); `manage.py check --deploy` passes with
+# DJANGO_DEBUG=false and TLS on (`make test` runs it).
+# Behind our own reverse proxy (nginx in compose), which sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For. Without one these headers come from the client: neither
+# is believed (rate limits take REMOTE_ADDR, core/throttle.py:client_ip).
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No script reads the CSRF cookie: pages carry the token in their forms and, for htmx, in the
+# body's hx-headers (templates/base.html).
+CSRF_COOKIE_HTTPONLY = True
+if not DEBUG:
+    # "TLS on": the site is reached over https only. Off for plain-http trials (compose on
+    # localhost), where secure cookies would make logging in impossible.
+    SECURE_COOKIES = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    SESSION_COOKIE_SECURE = SECURE_COOKIES
+    CSRF_COOKIE_SECURE = SECURE_COOKIES
+    # Redirect http to https (behind a proxy, unless X-Forwarded-Proto says https).
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SECURE_COOKIES)
+    # Browsers remember for this long to come only over https (a year with TLS on, else none).
+    SECURE_HSTS_SECONDS = env.int(
+        "DJANGO_HSTS_SECONDS", default=365 * 24 * 60 * 60 if SECURE_COOKIES else 0
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is a commitment made by submitting the domain to the browsers' list
+    # (hstspreload.org); the operator opts in, so the check's reminder (W021) is not shown.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own files, no inline
+# script, style or event handler (tests/core/test_security.py scans the templates for them).
+# Data URLs for images: the favicon and Pico's form icons. The API's Swagger page relaxes
+# style-src for itself (config/urls.py). A view may set its own header (vetting documents do).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

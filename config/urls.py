@@ -1,8 +1,10 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.forms import AdminLoginForm
 from orders.views.contracts import contract_verify
@@ -20,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path("money/", include("ledger.urls")),
     path(
         "contracts/verify/<uuid:public_id>/", contract_verify, name="contract_verify"
     ),  # public: no login
@@ -31,8 +34,18 @@ urlpatterns = [
     path("api/", include("orders.api.urls")),
     path("api/", include("matching.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # Its script comes from its own URL (?script), not inline; Swagger UI styles its page inline.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api_schema")
+        ),
+        name="api_docs",
+    ),
 ]
+
+# Under /api/ a URL that matches nothing (e.g. /api/v1/orders/abc) answers in the API's JSON.
+handler404 = "core.api.page_not_found"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

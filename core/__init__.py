@@ -14,7 +14,9 @@ One module per topic, each written once for the whole project:
   their language), and the delivery tasks that retry;
 - `throttle`: fixed-window limits on the cache;
 - `admin`: the admin's "action with a form", read-only inlines and mixins;
-- `api`: the REST API's base view, error shape and exception handler.
+- `api`: the REST API's base view, error shape and exception handler;
+- `probes`, `health`, `metrics`, `logs`, `error_reports`: /healthz, /readyz and /metrics, the
+  heartbeat, Prometheus gauges apps register, JSON logs with request ids, Sentry.
 
 `core` imports no app of the project (import-linter checks it).
 """

@@ -10,4 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # The outbox's tasks live beside it (core/outbox.py), not in core/tasks.py.
-        from . import outbox  # noqa: F401
+        from . import metrics, outbox  # noqa: F401
+
+        # Scrape-time gauges (outbox backlog, queue length, the apps' own) on /metrics.
+        metrics.install()

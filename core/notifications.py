@@ -90,7 +90,7 @@ def deliver_message(message_id: int) -> str:
         if message.not_after is not None and message.not_after < now:
             message.status = MessageStatus.DROPPED
         elif message.channel == MessageChannel.SMS:
-            sent = send_sms(to=message.recipient, text=message.body)
+            sent = send_sms(to=message.recipient, text=message.body, key=f"message-{message.pk}")
             message.status = MessageStatus.SENT if sent else MessageStatus.HELD
         else:
             send_mail(

@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
+from .health import record_heartbeat
 from .throttle import purge_old_counts
 
 logger = logging.getLogger(__name__)
@@ -18,3 +19,10 @@ DB_TASK = {"autoretry_for": (OperationalError,), **RETRY}
 def purge_rate_counts_task() -> int:
     """Forget the counters of limited doors once their windows are long gone."""
     return purge_old_counts()
+
+
+@shared_task
+def heartbeat_task() -> None:
+    """Sent by beat every minute, run by a worker: the row it writes proves both alive
+    (/readyz). Not retried: the next minute brings the next one."""
+    record_heartbeat()

@@ -13,6 +13,7 @@ Call `hit` outside any transaction that a refusal would roll back: the hit must 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,9 +60,23 @@ class Limited(ValidationError):
 
 
 def client_ip(request) -> str:
-    """The client's address; behind a proxy set TRUSTED_PROXY_HEADER (e.g. HTTP_X_REAL_IP)."""
-    header = getattr(settings, "TRUSTED_PROXY_HEADER", "")
-    return (header and request.META.get(header)) or request.META.get("REMOTE_ADDR", "")
+    """The client's address, which the limits count by.
+
+    Reached directly, it is REMOTE_ADDR: any header was written by the client, and believing
+    X-Forwarded-For would give a guesser a fresh address for every try. Only behind our own
+    reverse proxy (BEHIND_PROXY) is REMOTE_ADDR the proxy's; the client's is then the right-most
+    entry of TRUSTED_PROXY_HEADER (X-Forwarded-For), the one the proxy appended: entries left
+    of it are whatever the client sent. Anything but an IP address there falls back to
+    REMOTE_ADDR."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not settings.BEHIND_PROXY:
+        return remote
+    entries = request.META.get(settings.TRUSTED_PROXY_HEADER, "").split(",")
+    added_by_proxy = entries[-1].strip()
+    try:
+        return str(ipaddress.ip_address(added_by_proxy))
+    except ValueError:
+        return remote
 
 
 def _hashed(scope: str, key: str) -> str:

@@ -19,6 +19,14 @@ class MatchingConfig(AppConfig):
     }
 
     def ready(self):
-        from . import receivers, roster  # noqa: F401  (receivers subscribes to orders' signals)
+        from core.metrics import register_gauge
+
+        # receivers subscribes to orders' signals.
+        from . import receivers, roster, selectors  # noqa: F401
 
         roster.connect()
+        register_gauge(
+            "offers_pending",
+            "Job offers waiting for the provider's answer.",
+            selectors.pending_offer_count,
+        )

@@ -198,6 +198,11 @@ def _with_providers(scores: list[scoring.Score]) -> list[Candidate]:
     return [Candidate(providers[s.provider_id], s) for s in scores]
 
 
+def pending_offer_count() -> int:
+    """Offers waiting for a provider's answer (the /metrics gauge)."""
+    return Offer.objects.filter(status=OfferStatus.PENDING).count()
+
+
 def pending_offers_for(*, provider):
     return (
         Offer.objects.filter(provider=provider, status=OfferStatus.PENDING)

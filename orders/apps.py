@@ -31,7 +31,14 @@ class OrdersConfig(AppConfig):
     }
 
     def ready(self):
-        from . import availability, catalogue_cache
+        from core.metrics import register_gauge
+
+        from . import availability, catalogue_cache, selectors
 
         availability.connect()
         catalogue_cache.connect()
+        register_gauge(
+            "orders_looking_for_provider",
+            "Orders waiting for a provider (status requested).",
+            selectors.looking_for_provider_count,
+        )

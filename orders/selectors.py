@@ -1,7 +1,7 @@
 from django.db.models import Subquery
 from django.utils import timezone
 
-from .models import Order, PriceBook, ServiceType
+from .models import Order, OrderStatus, PriceBook, ServiceType
 
 
 def bookable_service_types():
@@ -32,3 +32,8 @@ def jobs_for_provider(*, provider):
     return Order.objects.filter(provider=provider).select_related(
         "service_type", "area", "customer"
     )
+
+
+def looking_for_provider_count() -> int:
+    """Orders waiting for a provider (the /metrics gauge)."""
+    return Order.objects.filter(status=OrderStatus.REQUESTED).count()

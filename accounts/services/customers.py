@@ -1,4 +1,5 @@
-"""Customers' accounts: sign-up on a confirmed number, a new password by SMS code."""
+"""Customers' accounts: sign-up on a confirmed number, a new password by SMS code (which signs
+the app out everywhere)."""
 
 from datetime import timedelta
 
@@ -8,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import CodePurpose, Role, User
+from ..models import CodePurpose, Role, TokenRevocation, User
 from .phone_codes import normalised_phone, phone_verified_since
+from .tokens import revoke_api_tokens
 
 # How long a confirmed number stays good for finishing the sign-up or choosing a password.
 CONFIRMED_NUMBER_MINUTES = 30
@@ -57,4 +59,6 @@ def set_password_by_code(*, phone, password: str) -> User:
         raise AccountError({"new_password1": error.messages}) from error
     user.set_password(password)
     user.save(update_fields=["password"])
+    # Whoever held the old password may hold the app's tokens too.
+    revoke_api_tokens(user=user, why=TokenRevocation.PASSWORD)
     return user

@@ -10,9 +10,9 @@ from django.contrib.admin.widgets import AdminDateWidget, AdminTimeWidget
 from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, action_with_form
+from core.admin import action_with_form
 
-from ..models import BalanceEntry, ClaimStatus, GuaranteeClaim
+from ..models import ClaimStatus, GuaranteeClaim
 from ..services import guarantee
 
 
@@ -82,13 +82,3 @@ class GuaranteeClaimAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(BalanceEntry)
-class BalanceEntryAdmin(ReadOnlyAdmin):
-    """Read-only: entries are appended by the services (fees, compensation), never edited."""
-
-    list_display = ("created_at", "customer", "amount", "currency", "reason", "order", "created_by")
-    list_filter = ("reason", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("customer__phone", "customer__full_name")
-    list_select_related = ("customer", "order", "created_by")

@@ -48,6 +48,8 @@ class CareRecipientIn(serializers.Serializer):
 
 
 class CareRecipientOut(serializers.ModelSerializer):
+    # Stored encrypted in a text column; a number here as in the request.
+    age = serializers.IntegerField()
     mobility_display = serializers.CharField(source="get_mobility_display")
     conditions = serializers.ListField(child=serializers.CharField())
     condition_labels = serializers.ListField(child=serializers.CharField())

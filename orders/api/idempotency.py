@@ -87,8 +87,8 @@ def run_once(*, user, key: str, request_fingerprint: str, create) -> Response:
             record.response_status = response_status
             record.response_body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
             record.save(update_fields=["response_status", "response_body"])
-            # Answer with the body as stored (jsonb orders keys its own way) so a replay is
-            # byte for byte the first answer.
+            # Answer with the body as stored (and encrypted: it holds the personal requests)
+            # so a replay is byte for byte the first answer.
             record.refresh_from_db(fields=["response_body"])
     except IntegrityError:
         # This key was used before, or a concurrent request with it committed first: answer

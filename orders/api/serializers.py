@@ -239,7 +239,7 @@ class OrderDetailOut(OrderListItemOut):
     @extend_schema_field(CareRecipientOut(allow_null=True))
     def get_person_cared_for(self, order):
         # Only for the customer who booked it (the request must be in the context); never in
-        # an answer stored for Idempotency-Key replays, which is kept in plain text.
+        # an answer stored for Idempotency-Key replays (a replay is not a checked read).
         if self.context.get("omit_care"):
             return None
         return care_out(order, self.context.get("request"))

@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts.api import AUTH_ERRORS, ERRORS, CustomerAPIView
-from core.api import ErrorOut, validated
+from core.api import NOT_FOUND_PAGE, ErrorOut, PageQuery, Pagination, validated
 
 from .. import availability, scheduling, selectors
 from ..models import Channel, Difficulty, Order
@@ -129,12 +128,6 @@ class SlotsView(OrderAPIView):
         )
 
 
-class OrderPagination(PageNumberPagination):
-    page_size = 20
-    max_page_size = 100
-    page_size_query_param = "page_size"
-
-
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,
     OpenApiTypes.STR,
@@ -151,17 +144,12 @@ class OrderListCreateView(OrderAPIView):
         tags=TAGS,
         operation_id="orders_list",
         summary="Your orders, newest first",
-        parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT, description=_("Page number, from 1.")),
-            OpenApiParameter(
-                "page_size", OpenApiTypes.INT, description=_("Orders per page, at most 100.")
-            ),
-        ],
-        responses={200: OrderPageOut, **AUTH_ERRORS},
+        parameters=[PageQuery],
+        responses={200: OrderPageOut, **ERRORS, **NOT_FOUND_PAGE},
     )
     def get(self, request):
         orders = selectors.orders_for_customer(customer=request.user).order_by("-created_at", "-id")
-        paginator = OrderPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderListItemOut(page, many=True).data)
 

@@ -21,7 +21,7 @@ from .core import (
     SavedAddress,
 )
 from .execution import CHECK_IN_ITEMS, ArrivalCheckIn, CompletionReport
-from .guarantee import BalanceEntry, ClaimStatus, GuaranteeClaim
+from .guarantee import ClaimStatus, GuaranteeClaim
 from .pricebook import (
     Difficulty,
     OrderOption,
@@ -46,7 +46,6 @@ __all__ = [
     "CANCELLABLE_STATUSES",
     "CHECK_IN_ITEMS",
     "ArrivalCheckIn",
-    "BalanceEntry",
     "CareRecipient",
     "CareRecipientAccess",
     "Channel",

@@ -1,8 +1,10 @@
 """The person cared for (R-ORD-1): recorded at intake for services that ask about them
 (`ServiceType.asks_about_person_cared_for`, e.g. elderly care).
 
-Name, conditions, special needs and notes are health data: they are encrypted at rest and shown
-only to the customer who entered them, the provider assigned to the job while it is theirs, and
+Everything said about the person (name, age, mobility, conditions, language, special needs) is
+health or personal data: it is encrypted at rest (so the database can check none of it: the
+rules are `orders.services.care.validate_care` and the field validators) and shown only to the
+customer who entered them, the provider assigned to the job while it is theirs, and
 staff holding `orders.view_carerecipient` (whose reads are logged in `CareRecipientAccess`).
 Who may see them is decided in one place, `orders.services.care.can_see_care_details`.
 """
@@ -11,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import EncryptedTextField
+from core.crypto import EncryptedIntegerField, EncryptedTextField
 from core.models import AccessLog
 from core.models.fields import reference
 
@@ -46,29 +48,20 @@ class CareRecipient(models.Model):
         Order, models.CASCADE, related_name="care_recipient", verbose_name=_("order")
     )
     full_name = EncryptedTextField(_("name"))
-    age = models.PositiveSmallIntegerField(
+    age = EncryptedIntegerField(
         _("age"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AGE)]
     )
-    mobility = models.CharField(_("mobility"), max_length=20, choices=Mobility.choices)
+    mobility = EncryptedTextField(_("mobility"), max_length=20, choices=Mobility.choices)
     # Condition codes (Condition), comma-separated, encrypted like the free text beside them.
     condition_codes = EncryptedTextField(_("conditions"), blank=True)
     other_conditions = EncryptedTextField(_("other conditions"), blank=True)
-    language = models.CharField(_("language spoken"), max_length=LANGUAGE_MAX)
+    language = EncryptedTextField(_("language spoken"), max_length=LANGUAGE_MAX)
     special_needs = EncryptedTextField(_("special needs"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("person cared for")
         verbose_name_plural = _("people cared for")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(age__gte=1, age__lte=MAX_AGE), name="care_recipient_age_range"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(mobility__in=Mobility.values),
-                name="care_recipient_mobility_valid",
-            ),
-        ]
 
     def __str__(self):
         # Never the name: this string appears in logs and admin histories.

@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
 from core.models import Signature, VersionedText
 from core.models.fields import reference, user_reference
 from providers.models import Provider
@@ -49,7 +50,9 @@ class Contract(models.Model):
     order = reference(Order, _("order"), related_name="contracts")
     template = reference(ContractTemplate, _("template"), related_name="contracts")
     language = models.CharField(_("language"), max_length=10)
-    text = models.TextField(_("text"))
+    # Names both parties, the address and the personal requests: encrypted at rest. Its hash is
+    # of the plain text, so a signature still proves what was signed.
+    text = EncryptedTextField(_("text"))
     text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
     public_id = models.UUIDField(_("verification code"), default=uuid.uuid4, unique=True)
     created_at = models.DateTimeField(_("generated"), auto_now_add=True)

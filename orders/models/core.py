@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedJSONField, EncryptedTextField
 from core.models import StatusEvent
 from core.models.fields import reference, user_reference
 from providers.models import Provider, ServiceArea
@@ -62,7 +63,9 @@ class Order(models.Model):
     # Per-m² services are quantified by the home's area, per-hour services by the hours booked.
     home_area_sqm = models.PositiveIntegerField(_("home area (m²)"), null=True, blank=True)
     hours = models.PositiveSmallIntegerField(_("hours booked"), null=True, blank=True)
-    notes = models.TextField(_("personal requests"), blank=True)
+    # Personal requests may say anything about the household (a relative's medicines, the door
+    # code): encrypted at rest like the details of the person cared for.
+    notes = EncryptedTextField(_("personal requests"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
@@ -234,7 +237,8 @@ class IdempotencyKey(models.Model):
     key = models.CharField(_("key"), max_length=100)
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     response_status = models.PositiveSmallIntegerField(_("response status"))
-    response_body = models.JSONField(_("response body"))
+    # The order's detail, personal requests included: encrypted like the order's own fields.
+    response_body = EncryptedJSONField(_("response body"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -65,7 +65,8 @@ class CompletionReport(models.Model):
     )
     provider = reference(Provider, _("provider"))
     at = models.DateTimeField(_("written"), auto_now_add=True)
-    summary = models.TextField(_("what was done"))
+    # Often about the person cared for (meals, medicines, mood): encrypted like their details.
+    summary = EncryptedTextField(_("what was done"))
     # One {"code", "name", "done"} per option booked with the order, in the order booked.
     options_done = models.JSONField(_("options done"), default=list, blank=True)
 

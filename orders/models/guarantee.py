@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models.fields import reference, user_reference
+from core.models.fields import user_reference
 
 from .core import Order
 
@@ -58,27 +58,3 @@ class GuaranteeClaim(models.Model):
 
     def __str__(self):
         return _("Claim on order #%(number)s") % {"number": self.order_id}
-
-
-class BalanceEntry(models.Model):
-    """A line in a customer's balance: credits (positive) and charges (negative).
-    Append-only; the balance is their sum."""
-
-    customer = user_reference(_("customer"), related_name="balance_entries")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3)
-    reason = models.CharField(_("reason"), max_length=300)
-    order = reference(Order, _("order"), related_name="balance_entries", optional=True)
-    created_by = user_reference(_("by"), optional=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("balance entry")
-        verbose_name_plural = _("balance entries")
-        constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="balance_entry_not_zero"),
-        ]
-
-    def __str__(self):
-        return f"{self.customer_id}: {self.amount} {self.currency}"

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
 from core.models import Signature, StatusEvent
 from core.models.fields import reference, user_reference
 from providers.models import Provider, ServiceArea
@@ -54,7 +55,8 @@ class RecurringSeries(models.Model):
     options = models.ManyToManyField(
         ServiceOption, blank=True, related_name="+", verbose_name=_("options")
     )
-    notes = models.TextField(_("personal requests"), blank=True)
+    # Copied to every occurrence's order, and encrypted as there.
+    notes = EncryptedTextField(_("personal requests"), blank=True)
     # Local weekday (Monday is 0, as date.weekday() counts) and local start time.
     weekday = models.PositiveSmallIntegerField(_("weekday"))
     start_time = models.TimeField(_("start time"))

@@ -8,15 +8,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
 from core.outbox import after_commit
+from ledger.models import Cause
+from ledger.services.wallet import credit_wallet
 
-from ..models import BalanceEntry, Channel, ClaimStatus, GuaranteeClaim, Order, OrderOption
+from ..models import Channel, ClaimStatus, GuaranteeClaim, Order, OrderOption
 from ..models import OrderStatus as S
 from ..signals import order_requested
 from .booking import validate_time
@@ -172,13 +173,14 @@ def _credit_compensation(order: Order, actor, amount: Decimal | None) -> None:
         raise ClaimError(_("Enter a compensation amount above zero."))
     if amount > order.price:
         raise ClaimError(_("The compensation cannot exceed the price of the order."))
-    BalanceEntry.objects.create(
+    credit_wallet(
         customer=order.customer,
         amount=amount,
         currency=order.currency,
-        reason=gettext_noop("Guarantee compensation"),
-        order=order,
-        created_by=actor,
+        memo=gettext_noop("Guarantee compensation"),
+        cause=Cause.ORDER,
+        cause_id=order.pk,
+        actor=actor,
     )
 
 
@@ -191,9 +193,3 @@ def _tell_claim_decision(claim_id: int) -> None:
         template="orders/notifications/claim_decided",
         context={"claim": claim, "order": claim.order},
     )
-
-
-def customer_balance(*, customer) -> Decimal:
-    """Credits minus charges on the customer's balance (BalanceEntry is append-only)."""
-    total = BalanceEntry.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0")

@@ -15,10 +15,12 @@ from django.utils.translation import gettext_noop
 
 from core.notifications import notify_user
 from core.outbox import after_commit
+from ledger.models import Cause
+from ledger.services.wallet import charge_fee
 from providers.models import Provider, WorkingHours
 
 from .. import notifications, scheduling
-from ..models import BalanceEntry, Channel, Order
+from ..models import Channel, Order
 from ..models import OrderStatus as S
 from ..pricing import lines_for_tier
 from ..signals import order_completed, order_requested
@@ -203,13 +205,14 @@ def cancel_order(*, order: Order, actor, reason: str, waive_fee: bool = False) -
     fee = Decimal("0") if waive_fee else terms.fee
     order = transition(order, S.CANCELLED, actor=actor, reason=reason.strip(), cancellation_fee=fee)
     if fee:
-        BalanceEntry.objects.create(
+        charge_fee(
             customer=order.customer,
-            amount=-fee,
+            amount=fee,
             currency=order.currency,
-            reason=gettext_noop("Late cancellation fee"),
-            order=order,
-            created_by=actor,
+            memo=gettext_noop("Late cancellation fee"),
+            cause=Cause.ORDER,
+            cause_id=order.pk,
+            actor=actor,
         )
     elif terms.fee:
         add_note(order, actor=actor, reason=gettext_noop("Cancellation fee waived"))

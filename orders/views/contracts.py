@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from core.forms import add_refusal
 from core.signing import text_sha256
@@ -24,12 +25,13 @@ FONT = "vendor/vazirmatn/Vazirmatn-Variable.woff2"
 
 
 def _order_for_party(request, pk, *, staff_too=False) -> Order:
-    """The order if the user is its customer or assigned provider (or staff); else 404."""
+    """The order if the user is its customer or assigned provider (or, with `staff_too`, staff
+    who may read orders: support and quality); else 404."""
     order = get_object_or_404(
         Order.objects.select_related("customer", "provider__user", "service_type", "area"), pk=pk
     )
     if contracts.party_of(order, request.user) is None and not (
-        staff_too and request.user.is_staff
+        staff_too and request.user.has_perm("orders.view_order")
     ):
         raise Http404
     return order
@@ -115,6 +117,7 @@ def render_contract_pdf(contract: Contract, *, verify_url: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+@require_safe
 @login_required
 def contract_pdf(request, pk):
     order = _order_for_party(request, pk, staff_too=True)
@@ -128,6 +131,7 @@ def contract_pdf(request, pk):
     return response
 
 
+@require_safe
 def contract_verify(request, public_id):
     """Public: proves that the stored text is the one signed, without showing the text."""
     contract = get_object_or_404(

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import customer_required
 from core.forms import add_refusal
+from ledger.selectors import customer_balance
 
 from .. import selectors
 from ..forms.booking import BookingForm, CancelForm, ClaimForm, RescheduleForm, StartTimesForm
@@ -22,6 +23,7 @@ from ..services.care import care_recipient_for
 from ..services.common import OrderError
 
 
+@require_safe
 def home(request):
     return render(request, "home.html", {"services": selectors.bookable_service_types()})
 
@@ -75,7 +77,7 @@ book_times = customer_required(require_GET(start_times_fragment))
 def order_list(request):
     orders = selectors.orders_for_customer(customer=request.user)
     page = Paginator(orders, 20).get_page(request.GET.get("page"))
-    balance = guarantee.customer_balance(customer=request.user)
+    balance = customer_balance(customer=request.user, currency=settings.CURRENCY)
     return render(
         request,
         "orders/order_list.html",

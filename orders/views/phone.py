@@ -101,6 +101,7 @@ def take_order(request):
     return redirect("orders:phone_done", pk=order.pk)
 
 
+@require_GET
 @phone_operator_required
 def order_taken(request, pk):
     order = get_object_or_404(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -39,6 +40,7 @@ from ..models import (
 )
 from ..models import ProviderStatus as S
 from ..models.core import VETTED_STATUSES
+from ..services import application as application_services
 from ..services import documents as document_services
 from ..services import interviews as interview_services
 from ..services import lifecycle, rewards
@@ -179,6 +181,16 @@ class ProviderAdminForm(forms.ModelForm):
             if others.exists():
                 raise ValidationError(_("Another application has this national ID number."))
         return value
+
+    def clean_photo(self):
+        """A new photo gets the application's checks and loses its metadata (R-SEC-6)."""
+        photo = self.cleaned_data.get("photo")
+        if not isinstance(photo, UploadedFile):
+            return photo  # unchanged, or cleared
+        try:
+            return application_services.prepare_photo(photo)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
 
 
 def _as_e164(term: str) -> str | None:

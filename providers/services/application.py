@@ -159,7 +159,7 @@ class PreparedPhoto(ContentFile):
 
 
 def prepare_photo(uploaded_file) -> PreparedPhoto:
-    """Check an uploaded photo and re-encode it as a JPEG without EXIF (location, device).
+    """Check an uploaded photo and re-encode it as an upright JPEG with no metadata at all.
 
     Refused: anything that Pillow does not read as JPEG or PNG (whatever its name says), files
     over UPLOAD_MAX_BYTES, images over UPLOAD_MAX_PIXELS, and decompression bombs, whose header
@@ -205,8 +205,11 @@ def prepare_photo(uploaded_file) -> PreparedPhoto:
     elif image.mode != "RGB":
         image = image.convert("RGB")
     image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    # Only the pixels go on: a fresh image has no info dict, so no EXIF (GPS, device), XMP, ICC
+    # profile or comment of the upload can reach the public photo (R-SEC-6).
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())
     output = io.BytesIO()
-    image.save(output, format="JPEG", quality=85, optimize=True)  # no exif= : none written
+    clean.save(output, format="JPEG", quality=85, optimize=True)
     return PreparedPhoto(output.getvalue(), name="photo.jpg")
 
 

@@ -2,10 +2,12 @@
 
 Uploads are checked by their content, never by their name or the browser's content type: only
 JPEG, PNG and PDF pass. Images are decoded under a pixel limit (decompression bombs are
-refused), turned upright and re-encoded without EXIF or any other metadata; PDFs carrying
-JavaScript or launch actions are refused. The bytes are then encrypted (accounts/crypto.py) and
-written to private storage under a random name. Only vetting staff read them back, and every
-read is logged in DocumentAccess.
+refused), turned upright and re-encoded without EXIF or any other metadata. PDFs are parsed
+with pypdf (R-SEC-6): unreadable or encrypted ones are refused, and so is any carrying
+JavaScript, launch actions or embedded files, wherever they hide (compressed object streams,
+#xx name escapes, objects nothing refers to). The bytes are then encrypted (accounts/crypto.py)
+and written to private storage (mode 0600) under a random name. Only vetting staff read them
+back, and every read is logged in DocumentAccess.
 """
 
 import logging
@@ -27,6 +29,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
 from accounts.models import StaffGroup
 from core.crypto import decrypt_bytes, encrypt_bytes
@@ -47,8 +51,15 @@ _MAGIC = (
     (b"%PDF-", PDF),
 )
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
-# Actions a PDF viewer might run. Names may hide letters as #xx escapes, undone before the scan.
-_PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|Launch)(?![A-Za-z0-9])")
+# What a PDF may not carry, as pypdf reads it (names with their #xx escapes undone).
+_PDF_SCRIPT_KEYS = frozenset({"/JS", "/JavaScript", "/XFA"})  # XFA forms run scripts of their own
+_PDF_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch"})  # an action's /S
+_PDF_EMBEDDED_KEYS = frozenset({"/EmbeddedFiles", "/EF"})  # the name tree, a file spec's files
+_PDF_EMBEDDED_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment"})  # /Type, /Subtype
+# The same names in the raw bytes: a second look, for objects a viewer might find in a damaged
+# file that the parser does not reach. #xx escapes are undone before the scan.
+_PDF_RAW_SCRIPT = re.compile(rb"/(JavaScript|JS|Launch|XFA)(?![A-Za-z0-9])")
+_PDF_RAW_EMBEDDED = re.compile(rb"/(EmbeddedFiles?|FileAttachment)(?![A-Za-z0-9])")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_EOF_WINDOW = 1024
 
@@ -188,17 +199,82 @@ def _sniff(data: bytes) -> str:
 
 
 def _check_pdf(data: bytes) -> bytes:
+    """Parse the PDF and refuse it unless it is readable, unencrypted and passive (R-SEC-6)."""
     if b"%%EOF" not in data[-_PDF_EOF_WINDOW:]:
         raise DocumentError(_("This PDF is damaged or incomplete: its end marker is missing."))
+    damaged = DocumentError(_("This PDF is damaged and cannot be read."))
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise DocumentError(
+                _(
+                    "This PDF is encrypted or protected by a password, which is not accepted. "
+                    "Save or print an unprotected copy and upload that."
+                )
+            )
+        if len(reader.pages) == 0:
+            raise damaged
+        found = _pdf_active_content(reader)
+    except DocumentError:
+        raise
+    except Exception as exc:
+        # A parser fed hostile bytes may fail in any way (pypdf's own errors, but also KeyError,
+        # TypeError, RecursionError...): whatever it cannot read is refused, never retried.
+        raise damaged from exc
     unescaped = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
-    if _PDF_ACTIVE_CONTENT.search(unescaped):
+    if "script" in found or _PDF_RAW_SCRIPT.search(unescaped):
         raise DocumentError(
             _(
                 "This PDF contains scripts or launch actions, which are not accepted. "
                 "Print it to a new PDF or scan the paper document instead."
             )
         )
+    if "embedded" in found or _PDF_RAW_EMBEDDED.search(unescaped):
+        raise DocumentError(
+            _(
+                "This PDF carries attached or embedded files, which are not accepted. "
+                "Print it to a new PDF or scan the paper document instead."
+            )
+        )
     return data
+
+
+def _pdf_active_content(reader: PdfReader) -> set[str]:
+    """What the file's objects hold of "script" and "embedded", whether reachable or not.
+
+    The walk starts at the trailer and at every object the cross-reference tables list
+    (compressed object streams included), and follows every reference once.
+    """
+    found: set[str] = set()
+    pending: list[PdfObject] = [reader.trailer]
+    pending += [
+        IndirectObject(number, generation, reader)
+        for generation, numbers in reader.xref.items()
+        for number in numbers
+    ]
+    pending += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        item: PdfObject | None = pending.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):  # a stream object too: its dictionary
+            for key, value in item.items():
+                resolved = value.get_object() if isinstance(value, IndirectObject) else value
+                name = resolved if isinstance(resolved, NameObject) else None
+                if key in _PDF_SCRIPT_KEYS or (key == "/S" and name in _PDF_ACTIVE_ACTIONS):
+                    found.add("script")
+                elif key in _PDF_EMBEDDED_KEYS or (
+                    key in ("/Type", "/Subtype") and name in _PDF_EMBEDDED_TYPES
+                ):
+                    found.add("embedded")
+                pending.append(value)
+        elif isinstance(item, ArrayObject):
+            pending.extend(item)
+    return found
 
 
 def _reencode_image(data: bytes, content_type: str) -> bytes:

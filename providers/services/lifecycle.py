@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from accounts.models import Role
+from accounts.models import Role, TokenRevocation
+from accounts.services import revoke_api_tokens
 from core.lifecycle import Lifecycle
 
 from ..models import (
@@ -56,6 +57,10 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+# Statuses that end the provider's sessions in the app: every API token they hold is revoked.
+SIGNED_OUT_STATUSES = {S.SUSPENDED, S.REMOVED}
+
+
 class ProviderTransitionError(ValidationError):
     """The change is not allowed; the message says why, for the person who asked."""
 
@@ -87,6 +92,10 @@ def transition(
         event_fields={"reason_code": reason_code},
         **fields,
     )
+    if to in SIGNED_OUT_STATUSES:
+        revoke_api_tokens(
+            user=provider.user, why=TokenRevocation.PROVIDER, actor=actor, note=reason.strip()
+        )
     provider_status_changed.send(
         sender=Provider, provider=provider, from_status=from_status, to_status=to
     )

@@ -27,6 +27,15 @@ CHROMIUM_ARGS = [
 # beside this one) can take seconds to serve a page or render a PDF.
 DEFAULT_TIMEOUT_MS = 60_000
 MOBILE_VIEWPORT = {"width": 375, "height": 812}
+# Every page a test opens reports what its Content-Security-Policy refused (Chromium also logs
+# it); `new_context` fails the test if anything was (R-SEC-1: pages work under the policy).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " refused "
+    + (event.blockedURI || "inline code") + " in " + (event.sourceFile || event.documentURI)
+    + ":" + event.lineNumber);
+});
+"""
 DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -54,10 +63,26 @@ def browser(playwright):
         browser.close()
 
 
+def watch_csp_violations(context) -> list[str]:
+    """The console messages of what the pages of `context` had refused by their CSP, so far."""
+    violations: list[str] = []
+
+    def on_console(message):
+        text = message.text
+        if text.startswith("CSP violation") or "Content Security Policy" in text:
+            violations.append(text)
+
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def new_context(browser, live_server):
-    """Make browser contexts on the live server; every one is closed after the test."""
+    """Make browser contexts on the live server; every one is closed after the test, which
+    fails if a page's Content-Security-Policy refused anything."""
     contexts = []
+    violations = []
 
     def make(*, mobile: bool = False, **options):
         context = browser.new_context(
@@ -68,12 +93,15 @@ def new_context(browser, live_server):
         )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        violations.append(watch_csp_violations(context))
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    refused = [text for found in violations for text in found]
+    assert refused == [], "the Content-Security-Policy refused something"
 
 
 @pytest.fixture(scope="session")

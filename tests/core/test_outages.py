@@ -268,3 +268,45 @@ def test_bookings_with_the_broker_down_are_booked(customer, provider, service, a
     with broker_down():
         order = book_order(customer=customer, booking=check_booking(request))
     assert Order.objects.filter(pk=order.pk, status=OrderStatus.REQUESTED).exists()
+
+
+class KeyedGateway:
+    """A gateway that keeps client references, as Kavenegar's `localid` does: a second send of
+    one key is dropped. It also records every call it got."""
+
+    calls: list[dict] = []
+    delivered: dict[str, str] = {}
+
+    def send(self, *, to, text, key=None):
+        KeyedGateway.calls.append({"to": to, "key": key})
+        KeyedGateway.delivered.setdefault(key, text)
+
+
+def test_a_send_retried_after_a_worker_died_reaches_the_phone_once(customer, settings):
+    """The worker died after the gateway took the SMS and before our commit: the message is
+    still pending and is sent again, with the same key, which the gateway drops."""
+    settings.SMS_BACKEND = f"{__name__}.KeyedGateway"
+    KeyedGateway.calls, KeyedGateway.delivered = [], {}
+    from django.db import transaction
+
+    from core.notifications import deliver_message
+
+    [message] = notify_user(
+        user=customer,
+        template="orders/notifications/order_received",
+        context={"order": OrderFactory(customer=customer)},
+    )
+    KeyedGateway.calls, KeyedGateway.delivered = [], {}  # the eager delivery above aside
+    OutgoingMessage.objects.filter(pk=message.pk).update(status=MessageStatus.PENDING)
+
+    class WorkerKilled(Exception):
+        pass
+
+    with pytest.raises(WorkerKilled), transaction.atomic():
+        deliver_message(message.pk)
+        raise WorkerKilled  # before the commit: the message is still pending
+    message.refresh_from_db()
+    assert message.status == MessageStatus.PENDING
+    assert deliver_message(message.pk) == MessageStatus.SENT
+    assert [call["key"] for call in KeyedGateway.calls] == [f"message-{message.pk}"] * 2
+    assert len(KeyedGateway.delivered) == 1

@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from ledger.models import AccountKind, JournalEntry
+from ledger.selectors import customer_balance
 from matching import services as matching_services
 from matching.models import Offer, OfferStatus
 from matching.selectors import candidates_for
-from orders.models import BalanceEntry, OrderEvent, OrderStatus
-from orders.services import common, guarantee, lifecycle
+from orders.models import OrderEvent, OrderStatus
+from orders.services import common, lifecycle
 from tests.factories import OrderFactory, local_datetime
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +56,8 @@ def test_cancelling_exactly_at_the_free_limit_costs_nothing(confirmed, customer,
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CANCELLED
     assert confirmed.cancellation_fee == Decimal("0")
-    assert BalanceEntry.objects.count() == 0
-    assert guarantee.customer_balance(customer=customer) == Decimal("0")
+    assert JournalEntry.objects.count() == 0
+    assert customer_balance(customer=customer, currency="IRR") == Decimal("0")
 
 
 @pytest.mark.requirement("R-ORD-3", "R-SUP-7")
@@ -70,16 +72,17 @@ def test_cancelling_one_second_late_charges_the_fee_to_the_balance(
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CANCELLED
     assert confirmed.cancellation_fee == FEE
-    entry = BalanceEntry.objects.get()
-    assert (entry.customer, entry.amount, entry.currency, entry.order, entry.created_by) == (
+    entry = JournalEntry.objects.get()
+    assert (entry.cause, entry.cause_id, entry.created_by, entry.memo) == (
+        "order",
+        confirmed.pk,
         customer,
-        -FEE,
-        "IRR",
-        confirmed,
-        customer,
+        "Late cancellation fee",
     )
-    assert entry.reason == "Late cancellation fee"
-    assert guarantee.customer_balance(customer=customer) == -FEE
+    owed = entry.lines.get(account__kind=AccountKind.CUSTOMER_DUE)
+    assert (owed.account.holder, owed.amount, owed.currency) == (customer, -FEE * 100, "IRR")
+    assert entry.lines.get(account__kind=AccountKind.REVENUE).amount == FEE * 100
+    assert customer_balance(customer=customer, currency="IRR") == -FEE
 
 
 @pytest.mark.requirement("R-ORD-3")
@@ -89,7 +92,7 @@ def test_an_order_nobody_has_taken_yet_is_free_to_cancel_late(customer, time_mac
     lifecycle.cancel_order(order=order, actor=customer, reason="Too late to find anyone")
     order.refresh_from_db()
     assert (order.status, order.cancellation_fee) == (OrderStatus.CANCELLED, Decimal("0"))
-    assert BalanceEntry.objects.count() == 0
+    assert JournalEntry.objects.count() == 0
 
 
 @pytest.mark.requirement("R-ORD-3")
@@ -100,7 +103,7 @@ def test_an_operator_may_waive_the_late_fee(confirmed, customer, operator, time_
     )
     confirmed.refresh_from_db()
     assert (confirmed.status, confirmed.cancellation_fee) == (OrderStatus.CANCELLED, Decimal(0))
-    assert BalanceEntry.objects.count() == 0
+    assert JournalEntry.objects.count() == 0
     assert list(confirmed.events.values_list("from_status", "to_status", "actor", "reason")) == [
         ("confirmed", "cancelled", operator.pk, "Customer is in hospital"),
         ("cancelled", "cancelled", operator.pk, "Cancellation fee waived"),
@@ -115,7 +118,7 @@ def test_a_customer_cannot_waive_the_fee(confirmed, customer, time_machine):
     assert error.value.message == "Only an operator may waive the cancellation fee."
     confirmed.refresh_from_db()
     assert confirmed.status == OrderStatus.CONFIRMED
-    assert (OrderEvent.objects.count(), BalanceEntry.objects.count()) == (0, 0)
+    assert (OrderEvent.objects.count(), JournalEntry.objects.count()) == (0, 0)
 
 
 @pytest.mark.requirement("R-ORD-3")
@@ -127,7 +130,7 @@ def test_a_started_or_finished_job_cannot_be_cancelled(customer, provider, statu
     order.refresh_from_db()
     assert order.status == status
     assert order.cancellation_fee is None
-    assert (OrderEvent.objects.count(), BalanceEntry.objects.count()) == (0, 0)
+    assert (OrderEvent.objects.count(), JournalEntry.objects.count()) == (0, 0)
     assert sms_outbox == []
 
 

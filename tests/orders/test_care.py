@@ -84,15 +84,15 @@ def test_the_details_are_saved_with_the_order_and_encrypted_at_rest(customer, pr
     assert recipient.special_needs == DETAILS.special_needs
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT full_name, condition_codes, other_conditions, special_needs, language "
-            "FROM orders_carerecipient"
+            "SELECT full_name, condition_codes, other_conditions, special_needs, language, "
+            "age, mobility FROM orders_carerecipient"
         )
         (row,) = cursor.fetchall()
-    raw = " ".join(row[:4])
-    for secret in SECRETS:
+    raw = " ".join(row)
+    for secret in (*SECRETS, "Azerbaijani", "walks_with_help"):
         assert secret not in raw
-    assert all(value.startswith("gAAAA") for value in row[:4])  # Fernet tokens
-    assert row[4] == "Azerbaijani"  # the language is not health data
+    assert all(value.startswith("gAAAA") for value in row)  # Fernet tokens, the age too
+    assert recipient.language == "Azerbaijani"
 
 
 @pytest.mark.requirement("R-ORD-1")
@@ -381,9 +381,12 @@ def test_the_api_refuses_a_care_order_without_or_with_wrong_details(api, care, a
         format="json",
     )
     assert wrong.status_code == 400
-    errors = wrong.json()["errors"]["person_cared_for"]
-    assert errors["age"] == ["Ensure this value is greater than or equal to 1."]
-    assert errors["language"] == ["This field may not be blank."]
+    assert wrong.json() == {
+        "errors": {
+            "person_cared_for.age": ["Ensure this value is greater than or equal to 1."],
+            "person_cared_for.language": ["This field may not be blank."],
+        }
+    }
     assert Order.objects.count() == 0
 
 

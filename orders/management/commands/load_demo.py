@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from pypdf import PdfWriter
 
 from accounts.models import Role, User
 from core.crypto import keyed_hash
@@ -32,11 +34,18 @@ from providers.services.lifecycle import PROVIDER_LIFECYCLE, transition
 from providers.services.profile import save_working_profile
 from providers.services.training import enroll_in_training
 
-# A tiny valid PDF standing in for a scanned certificate in the demo.
-DEMO_CERTIFICATE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _blank_pdf() -> bytes:
+    """One blank A4 page: a PDF that passes the upload checks (R-SEC-6), as a scan would."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Stands in for a scanned certificate in the demo.
+DEMO_CERTIFICATE_PDF = _blank_pdf()
 OPERATOR = ("+989120000000", "Demo Operator", "demo-operator-pass")
 CUSTOMER = ("+989120000001", "Demo Customer", "demo-customer-pass")
 PROVIDER_PASSWORD = "demo-provider-pass"

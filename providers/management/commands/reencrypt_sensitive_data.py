@@ -1,18 +1,21 @@
-"""Re-encrypt vetting document files and national ID numbers with the newest key.
+"""Re-encrypt vetting document files and every encrypted field with the newest key.
 
 Part of key rotation (docs/operations.md, "Encryption keys and rotation"). Safe to run again:
-values already under the newest key are left alone.
+values already under the newest key are left alone. The fields are found, not listed: every
+column of `core.crypto.encrypted_fields()` in every app (national IDs, the person cared for,
+personal requests, reports, contracts, messages, ...), each token rewritten as it is stored.
 """
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Value
 from django.db.models.functions import Cast
 
-from core.crypto import decrypt_bytes, rotate_bytes
-from providers.models import Provider, VettingDocument
+from core.crypto import allow_reencryption, encrypted_fields, rotate_bytes
+from providers.models import VettingDocument
 
 
 def _under_newest_key(token: bytes) -> bool:
@@ -25,14 +28,14 @@ def _under_newest_key(token: bytes) -> bool:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every vetting document file and national ID number with the first key of "
+        "Re-encrypt every vetting document file and every encrypted field with the first key of "
         "FIELD_ENCRYPTION_KEYS. Run after putting a new key first; then the old key can go."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=100)
 
-    def handle(self, *args, batch_size, **options):
+    def handle(self, *args, batch_size, verbosity, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         failures: list[str] = []
@@ -43,19 +46,28 @@ class Command(BaseCommand):
             failures,
             "vetting document {}",
         )
-        # Cast to plain text reads the stored token, not the decrypted value.
-        ids = _in_batches(
-            Provider.objects.exclude(national_id="")
-            .annotate(token=Cast("national_id", models.TextField()))
-            .values_list("pk", "token"),
-            batch_size,
-            _rotate_national_id,
-            failures,
-            "national ID of provider {}",
-        )
+        fields = {"rotated": 0, "current": 0}
+        for model, field in encrypted_fields():
+            counts = _in_batches(
+                # Cast to plain text reads the stored token, not the decrypted value.
+                model._base_manager.annotate(
+                    token=Cast(field.name, models.TextField())
+                ).values_list("pk", "token"),
+                batch_size,
+                lambda row, model=model, field=field: _rotate_token(model, field, row),
+                failures,
+                f"{model._meta.label}.{field.name} of {{}}",
+            )
+            if verbosity > 1:
+                self.stdout.write(
+                    f"{model._meta.label}.{field.name}: {counts['rotated']} re-encrypted, "
+                    f"{counts['current']} already current."
+                )
+            for outcome, count in counts.items():
+                fields[outcome] += count
         self.stdout.write(
             f"Documents: {files['rotated']} re-encrypted, {files['current']} already current. "
-            f"National IDs: {ids['rotated']} re-encrypted, {ids['current']} already current."
+            f"Fields: {fields['rotated']} re-encrypted, {fields['current']} already current."
         )
         if failures:
             raise CommandError(
@@ -71,6 +83,7 @@ def _in_batches(queryset, batch_size: int, rotate, failures: list[str], label: s
     last_pk = 0
     while True:
         with transaction.atomic():
+            allow_reencryption(connection)  # the contract text's guard lets a new token in
             batch = list(
                 queryset.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch_size]
             )
@@ -103,16 +116,18 @@ def _rotate_document(document: VettingDocument) -> str:
     return "rotated"
 
 
-def _rotate_national_id(row: tuple[int, str]) -> tuple[int, str]:
+def _rotate_token(model, field, row: tuple[int, str | None]) -> tuple[int, str]:
     pk, token = row
     if not token:
         return pk, "empty"
     if _under_newest_key(token.encode()):
         return pk, "current"
     try:
-        plain = decrypt_bytes(token.encode()).decode()
+        rotated = rotate_bytes(token.encode()).decode()
     except InvalidToken:
         return pk, "failed"
-    # The field encrypts with the newest key when saved.
-    Provider.objects.filter(pk=pk).update(national_id=plain)
+    # Written as it is: a plain-text value, so the field does not encrypt it again.
+    model._base_manager.filter(pk=pk).update(
+        **{field.name: Value(rotated, output_field=models.TextField())}
+    )
     return pk, "rotated"

@@ -1,0 +1,1 @@
+from . import books  # noqa: F401

@@ -1,0 +1,9 @@
+from .journal import (
+    AccountKind,
+    Cause,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+)
+
+__all__ = ["AccountKind", "Cause", "JournalEntry", "JournalLine", "LedgerAccount"]
