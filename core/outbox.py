@@ -66,6 +66,16 @@ def after_commit(function: Callable, *args, not_after: datetime | None = None) -
     return row
 
 
+def waiting_first_args(function: Callable) -> set:
+    """The first argument of every call of `function` the relay still re-drives (not done, not
+    dropped, not given up after MAX_ATTEMPTS): a sweep leaves those to the relay instead of
+    writing them again."""
+    rows = OutboxTask.objects.filter(
+        function=_path(function), done_at__isnull=True, dropped=False, attempts__lt=MAX_ATTEMPTS
+    ).values_list("args", flat=True)
+    return {args[0] for args in rows if args}
+
+
 def resume_publishing() -> None:
     """Forget an earlier failed hand-over (tests; the relay ignores the pause anyway)."""
     global _paused_until

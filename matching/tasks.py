@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from core.outbox import after_commit
+from core.outbox import after_commit, waiting_first_args
 
 from .selectors import orders_stuck_in_matching
 from .services.batch import fail_batch, run_batch
@@ -45,7 +45,10 @@ def expire_stale_offers_task() -> int:
 
 @shared_task
 def sweep_unmatched_orders_task() -> int:
-    order_ids = list(orders_stuck_in_matching())
+    # An order whose last match is still waiting in the outbox is the relay's to re-drive:
+    # writing it again on every sweep would feed a backlog instead of draining it.
+    waiting = waiting_first_args(match_order_task)
+    order_ids = [order_id for order_id in orders_stuck_in_matching() if order_id not in waiting]
     for order_id in order_ids:
         enqueue_match(order_id)
     if order_ids:

@@ -27,7 +27,9 @@ def test_make_run_serves_on_the_port_asked_for_and_links_follow_it():
     ).stdout
     assert "runserver 127.0.0.1:8001" in planned
     # The banner shows SITE_URL, which messages use for their links.
-    assert "Serving http://127.0.0.1:8001 in the embedded mode: DEBUG on" in planned
+    assert "Serving http://127.0.0.1:8001 in the embedded mode" in planned
+    # And it says first, plainly, that this is not a production server.
+    assert "Development server, DEBUG on: not for production" in planned
 
 
 def test_an_sms_is_printed_as_a_block(capsys):

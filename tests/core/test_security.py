@@ -55,7 +55,10 @@ READ = (
 
 
 def production_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if k not in SECURITY_VARIABLES}
+    # Not what a production process has: the security variables of this shell, and the
+    # async-safety switch the browser tests set for this process (async.E001 in production).
+    left_out = {*SECURITY_VARIABLES, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
     env.update(PRODUCTION)
     env.update(overrides)
     return env

@@ -301,6 +301,28 @@ def test_the_sweep_matches_orders_a_lost_message_left_waiting(
     assert order.status == OrderStatus.OFFERED
 
 
+@pytest.mark.requirement("R-MAT-3", "R-SEC-4")
+def test_the_sweep_leaves_a_match_still_waiting_in_the_outbox_to_the_relay(
+    service, area, time_machine, django_capture_on_commit_callbacks
+):
+    from core.models import OutboxTask
+    from matching.tasks import enqueue_match
+
+    stuck, queued = (
+        OrderFactory(service_type=service, area=area),
+        OrderFactory(service_type=service, area=area),
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        enqueue_match(queued.pk)  # written, its message still queued behind a backlog
+    time_machine.move_to(timezone.now() + timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=False):
+        # Three sweeps while the backlog lasts: the stuck order is written once, the queued
+        # one never again.
+        assert [sweep_unmatched_orders_task() for _ in range(3)] == [1, 0, 0]
+    rows = OutboxTask.objects.filter(function=match_order_task.name)
+    assert sorted(row.args[0] for row in rows) == sorted([queued.pk, stuck.pk])
+
+
 @pytest.mark.requirement("R-MAT-3")
 def test_a_booking_survives_the_broker_being_down_and_the_relay_catches_up(
     customer,
