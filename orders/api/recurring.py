@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from accounts.api import ERRORS, CustomerAPIView
 from core.api import ErrorOut, validated
 from core.signing import text_sha256
+from core.throttle import client_ip
 
 from .. import selectors
 from ..models import Order, RecurringSeries, SeriesInterval, SeriesOccurrence
@@ -170,7 +171,7 @@ class SeriesListCreateView(CustomerAPIView):
             agreement = recurring.AgreementSignature(
                 typed_name=signed["typed_name"],
                 shown_sha256=signed["text_sha256"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request) or None,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         series = recurring.start_series(

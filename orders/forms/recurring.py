@@ -5,6 +5,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.throttle import client_ip
+
 from ..models import SeriesInterval
 from ..services.recurring import AgreementSignature
 
@@ -50,7 +52,7 @@ class RepeatForm(IntervalForm):
         return AgreementSignature(
             typed_name=self.cleaned_data["typed_name"],
             shown_sha256=self.cleaned_data["text_sha256"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request) or None,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from core.forms import add_refusal
 from core.signing import text_sha256
+from core.throttle import client_ip
 
 from ..forms.contracts import ContractSignForm
 from ..models import Contract, ContractParty, Order, OrderStatus
@@ -68,7 +69,7 @@ def contract_page(request, pk):
                     party=party,
                     user=request.user,
                     typed_name=form.cleaned_data["typed_name"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request) or None,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     shown_sha256=form.cleaned_data["text_sha256"],
                 )

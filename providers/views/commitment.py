@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.decorators import provider_required
+from core.throttle import client_ip
 
 from ..forms.commitment import CommitmentForm
 from ..models import CommitmentSignature, CommitmentText, Provider
@@ -36,7 +37,7 @@ def commitment(request):
             sign_commitment(
                 provider=provider,
                 typed_name=form.cleaned_data["typed_name"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request) or None,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 language=language,
                 text=shown,

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from core.throttle import client_ip
+
 from ..models import VettingDocument
 from ..services import documents
 
@@ -24,7 +26,7 @@ def document_file(request, pk: int):
     document = get_object_or_404(VettingDocument, pk=pk)
     try:
         data = documents.read_document(
-            document=document, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
+            document=document, user=request.user, ip_address=client_ip(request) or None
         )
     except FileNotFoundError as exc:
         raise Http404 from exc

@@ -554,6 +554,20 @@ def test_vetting_staff_get_the_exact_bytes_and_the_view_is_logged(
     assert access.at == timezone.now()
 
 
+@pytest.mark.requirement("R-SEC-1")
+def test_behind_the_proxy_the_log_records_the_clients_address_not_the_proxys(
+    client, jpeg_document, vetting_staff, settings
+):
+    settings.BEHIND_PROXY = True
+    client.force_login(vetting_staff)
+    client.get(
+        reverse("providers:document_file", args=[jpeg_document.pk]),
+        REMOTE_ADDR="10.0.0.2",  # nginx
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7",  # a forged entry, then the proxy's
+    )
+    assert DocumentAccess.objects.get().ip_address == "203.0.113.7"
+
+
 def test_pdf_is_served_sandboxed(client, applicant, vetting_staff):
     document = upload_document(
         provider=applicant,
