@@ -1,9 +1,11 @@
 """Request middleware of the platform."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .api import NON_FIELD
 
 
 class RequestBodyLimitMiddleware:
@@ -26,5 +28,7 @@ class RequestBodyLimitMiddleware:
             message = _("The request is too large: at most %(limit)s can be sent.") % {
                 "limit": filesizeformat(limit)
             }
+            if request.path_info.startswith("/api/"):  # the API's one error shape
+                return JsonResponse({"errors": {NON_FIELD: [message]}}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -31,18 +31,31 @@ def test_the_body_limit_sits_above_the_largest_upload():
     assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= django_settings.MAX_REQUEST_BODY_BYTES
 
 
-@pytest.mark.parametrize(
-    "url",
-    [reverse("accounts:login"), reverse("admin:login"), "/api/v1/auth/token", "/no-such-page/"],
-)
-def test_a_300_mb_post_is_refused_with_413_before_its_body_is_read(client, url):
-    response = client.generic(
+def huge_post(client, url):
+    return client.generic(
         "POST",
         url,
         content_type="application/x-www-form-urlencoded",
         CONTENT_LENGTH=str(HUGE),
         **{"wsgi.input": UnreadableBody()},
     )
+
+
+def test_the_api_says_it_in_its_own_error_shape(client):
+    response = huge_post(client, "/api/v1/auth/token")
+    assert response.status_code == 413
+    assert response.json() == {
+        "errors": {
+            "non_field_errors": ["The request is too large: at most 11.0\xa0MB can be sent."]
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "url", [reverse("accounts:login"), reverse("admin:login"), "/no-such-page/"]
+)
+def test_a_300_mb_post_is_refused_with_413_before_its_body_is_read(client, url):
+    response = huge_post(client, url)
     assert response.status_code == 413
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == "The request is too large: at most 11.0\xa0MB can be sent."
