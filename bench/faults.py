@@ -52,6 +52,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ alone is on the path
+from bench.datagen import THROWAWAY_SETTINGS  # noqa: E402
+
 PYTHON = sys.executable
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hs_faults")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -101,15 +104,10 @@ class FileSmsBackend:
 def bench_env(sms_log: Path) -> dict:
     env = dict(os.environ)
     env.update(
+        THROWAWAY_SETTINGS,
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
         DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-throwaway-secret-key-" + "x" * 40,
-        # A throwaway Fernet key (32 zero bytes, base64) and HMAC key: bench data only.
-        FIELD_ENCRYPTION_KEYS="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-        FIELD_LOOKUP_KEY="bench-throwaway-lookup-key",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
         CELERY_TASK_ALWAYS_EAGER="false",
         # The best candidate gets the offer at once (no customer choosing among three).
         MATCHING_MODE="auto",

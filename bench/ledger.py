@@ -45,7 +45,10 @@ def fresh_database() -> None:
 
 def main() -> None:
     fresh_database()
+    from bench.datagen import THROWAWAY_SETTINGS
+
     os.environ.update(
+        THROWAWAY_SETTINGS,
         DATABASE_URL=DATABASE_URL,
         DJANGO_SETTINGS_MODULE="config.settings",
         CELERY_TASK_ALWAYS_EAGER="true",
