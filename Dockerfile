@@ -33,6 +33,7 @@ COPY core ./core
 COPY accounts ./accounts
 COPY providers ./providers
 COPY ledger ./ledger
+COPY payments ./payments
 COPY orders ./orders
 COPY matching ./matching
 COPY reviews ./reviews

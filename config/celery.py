@@ -43,6 +43,8 @@ app.conf.beat_schedule = {
     "create-recurring-orders": _run("orders.tasks.create_recurring_orders_task", minute=23),
     # Reminds customers and providers of confirmed jobs starting tomorrow, once per order.
     "send-day-before-reminders": _run("orders.tasks.send_day_before_reminders_task", minute=7),
+    # Asks the gateway about payments nobody reported on (a lost callback) and settles them.
+    "sweep-payments": _run("payments.tasks.sweep_payments", minute="*/5"),
     # Hands the outbox's waiting work to the workers: what a broker outage or a lost queue held.
     "relay-outbox": _run("core.outbox.relay_outbox_task", minute="*"),
     # Beat sends it, a worker runs it: the row it writes proves both alive (/readyz).

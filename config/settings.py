@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "providers",
     "ledger",
     "orders",
+    "payments",
     "matching.apps.MatchingConfig",
     "reviews",
     "support",
@@ -275,6 +276,20 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=UPLOAD_MAX_BY
 CURRENCY = env.str("CURRENCY", default="IRR")
 # Show Iranian rials as tomans (1 toman = 10 rials) to Persian readers (orders/money.py).
 MONEY_IRR_AS_TOMAN = env.bool("MONEY_IRR_AS_TOMAN", default=False)
+# Payments (R-PAY-2): the gateway new payments go through ("sandbox" ships with the platform
+# and needs nothing; "zarinpal" needs a merchant id), the sandbox's signing secret, and how long
+# a payment may stay at the gateway before the recovery sweep asks the gateway about it.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default=SECRET_KEY)
+PAYMENT_RECHECK_AFTER_MINUTES = env.int("PAYMENT_RECHECK_AFTER_MINUTES", default=10)
+# A payment nobody finished is cancelled after this long (once the gateway confirms it is not
+# paid).
+PAYMENT_EXPIRES_AFTER_MINUTES = env.int("PAYMENT_EXPIRES_AFTER_MINUTES", default=60)
+ZARINPAL_MERCHANT_ID = env.str("ZARINPAL_MERCHANT_ID", default="")
+ZARINPAL_SANDBOX = env.bool("ZARINPAL_SANDBOX", default=False)
+# Refunds through Zarinpal's GraphQL API need an access token from its panel.
+ZARINPAL_ACCESS_TOKEN = env.str("ZARINPAL_ACCESS_TOKEN", default="")
+PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=10)
 BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=60)
 BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=60)
 OFFER_TIMEOUT_MINUTES = env.int("OFFER_TIMEOUT_MINUTES", default=30)

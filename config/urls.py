@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("money/", include("ledger.urls")),
+    path("money/", include("payments.urls")),
     path(
         "contracts/verify/<uuid:public_id>/", contract_verify, name="contract_verify"
     ),  # public: no login

@@ -20,6 +20,8 @@ class AccountKind(models.TextChoices):
     CUSTOMER_WALLET = "customer_wallet", _("Customer wallet")
     # Fees a customer owes (a late cancellation), collected at the next payment.
     CUSTOMER_DUE = "customer_due", _("Owed by the customer")
+    # What a customer paid for jobs not done yet (positive), or owes for jobs done (negative).
+    CUSTOMER_ORDERS = "customer_orders", _("Customer's orders (paid ahead or owed)")
     PROVIDER_EARNINGS = "provider_earnings", _("Provider earnings payable")
     # The platform's own accounts: one per kind and currency.
     REVENUE = "revenue", _("Platform revenue (commission and fees)")
@@ -34,6 +36,7 @@ class AccountKind(models.TextChoices):
 HELD_KINDS = (
     AccountKind.CUSTOMER_WALLET,
     AccountKind.CUSTOMER_DUE,
+    AccountKind.CUSTOMER_ORDERS,
     AccountKind.PROVIDER_EARNINGS,
 )
 

@@ -1,7 +1,7 @@
 """Models of the orders app, one module per concern; import them from `orders.models`."""
 
 from .care import CareRecipient, CareRecipientAccess, Condition, Mobility
-from .catalogue import ServiceCategory, ServiceOption, ServiceType
+from .catalogue import PaymentTiming, ServiceCategory, ServiceOption, ServiceType
 from .contracts import (
     Contract,
     ContractParty,
@@ -82,4 +82,5 @@ __all__ = [
     "ServiceCategory",
     "ServiceOption",
     "ServiceType",
+    "PaymentTiming",
 ]

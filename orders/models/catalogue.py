@@ -31,6 +31,11 @@ class ServiceCategory(models.Model):
         return self.name
 
 
+class PaymentTiming(models.TextChoices):
+    AT_BOOKING = "at_booking", _("At booking (held until the job is done)")
+    AFTER_COMPLETION = "after_completion", _("After the job is done")
+
+
 class ServiceType(models.Model):
     """A bookable service: who may do it and how long it takes. Its price is in the price book."""
 
@@ -58,6 +63,15 @@ class ServiceType(models.Model):
     # Elderly care and the like: intake asks about the person cared for (R-ORD-1).
     asks_about_person_cared_for = models.BooleanField(
         _("asks about the person cared for"), default=False
+    )
+
+    # When the customer pays (R-PAY-2): at booking, the money is held until the job is done
+    # (refunded if cancelled); after completion, the customer pays for the job once done.
+    payment_timing = models.CharField(
+        _("customer pays"),
+        max_length=20,
+        choices=PaymentTiming.choices,
+        default=PaymentTiming.AT_BOOKING,
     )
 
     class Meta:

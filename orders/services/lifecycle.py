@@ -23,7 +23,7 @@ from .. import notifications, scheduling
 from ..models import Channel, Order
 from ..models import OrderStatus as S
 from ..pricing import lines_for_tier
-from ..signals import order_completed, order_requested
+from ..signals import order_cancelled, order_completed, order_requested
 from .booking import validate_time
 from .common import (
     DoubleBookingError,
@@ -216,6 +216,7 @@ def cancel_order(*, order: Order, actor, reason: str, waive_fee: bool = False) -
         )
     elif terms.fee:
         add_note(order, actor=actor, reason=gettext_noop("Cancellation fee waived"))
+    order_cancelled.send(sender=Order, order=order, actor=actor)
     if was_confirmed:
         order_id = order.pk
         after_commit(tell_provider, order_id, "job_cancelled")
