@@ -289,6 +289,8 @@ ZARINPAL_MERCHANT_ID = env.str("ZARINPAL_MERCHANT_ID", default="")
 ZARINPAL_SANDBOX = env.bool("ZARINPAL_SANDBOX", default=False)
 # Refunds through Zarinpal's GraphQL API need an access token from its panel.
 ZARINPAL_ACCESS_TOKEN = env.str("ZARINPAL_ACCESS_TOKEN", default="")
+# The terminal id that finds a payment's session for a refund (Zarinpal's panel).
+ZARINPAL_TERMINAL_ID = env.str("ZARINPAL_TERMINAL_ID", default="")
 PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=10)
 BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=60)
 BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=60)
