@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/", include("accounts.api")),
     path("api/", include("orders.api.urls")),
     path("api/", include("matching.api")),
+    path("api/", include("payments.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Its script comes from its own URL (?script), not inline; Swagger UI styles its page inline.
     path(

@@ -10,12 +10,14 @@ commit (`send_refund`, retried), and posted when the gateway accepts it.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from core.outbox import after_commit
 from ledger.models import AccountKind, Cause, LedgerAccount
+from ledger.money import to_minor
 from ledger.services.posting import Leg, platform, post_entry
 
 from ..gateways import get_gateway
@@ -24,10 +26,8 @@ from .accounts import is_job_charged, orders_account, wallet_account
 from .receipts import issue_receipt
 
 
-class RefundError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RefundError(ValidationError):
+    pass
 
 
 def _source(payment: Payment) -> LedgerAccount:
@@ -63,6 +63,17 @@ def refund_refusal(payment: Payment, amount: int, destination: str) -> str | Non
     if destination not in RefundDestination.values:
         return _("Choose where the refund goes.")
     return None
+
+
+def refund_in_major_units(payment: Payment, *, actor, amount, destination: str, reason: str):
+    """A refund as staff type it (an amount in the currency's units): the admin's action."""
+    return refund_payment(
+        payment=payment,
+        amount=to_minor(amount, payment.currency),
+        destination=destination,
+        reason=reason,
+        actor=actor,
+    )
 
 
 @transaction.atomic
