@@ -19,6 +19,8 @@ class StaffGroup(models.TextChoices):
     VETTING = "vetting", _("Vetting")
     SUPPORT = "support", _("Support")
     QUALITY = "quality", _("Quality control")
+    # Refunds, adjustments, payouts and the money overview.
+    FINANCE = "finance", _("Finance")
 
 
 class UserManager(BaseUserManager):

@@ -12,4 +12,5 @@ class LedgerConfig(AppConfig):
     staff_permissions = {
         "support": ["view_ledgeraccount", "view_journalentry"],
         "quality": ["view_ledgeraccount", "view_journalentry"],
+        "finance": ["view_ledgeraccount", "view_journalentry", "reverse_journalentry"],
     }

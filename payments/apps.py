@@ -13,6 +13,27 @@ class PaymentsConfig(AppConfig):
     staff_permissions = {
         "support": ["view_payment", "view_refund", "view_receipt"],
         "quality": ["view_payment"],
+        # Finance: refunds, commission tables, payout runs and the books behind them.
+        "finance": [
+            "view_payment",
+            "view_refund",
+            "view_receipt",
+            "refund_payment",
+            "view_earningrecord",
+            "view_payoutaccount",
+            "view_commissiontable",
+            "add_commissiontable",
+            "change_commissiontable",
+            "publish_commissiontable",
+            "view_commissionrule",
+            "add_commissionrule",
+            "change_commissionrule",
+            "delete_commissionrule",
+            "view_payoutrun",
+            "add_payoutrun",
+            "change_payoutrun",
+            "run_payouts",
+        ],
     }
 
     def ready(self):
