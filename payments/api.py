@@ -176,6 +176,6 @@ app_name = "payments_api"
 
 urlpatterns = [
     path("v1/orders/<int:pk>/payments", StartPaymentView.as_view(), name="start"),
-    path("v1/payments/<str:reference>", PaymentDetailView.as_view(), name="payment"),
+    path("v1/payments/<reference>", PaymentDetailView.as_view(), name="payment"),
     path("v1/wallet", WalletView.as_view(), name="wallet"),
 ]

@@ -20,6 +20,7 @@ PERSONAS = (
     "vetting",
     "support",
     "quality",
+    "finance",
     "superuser",
 )
 
@@ -32,6 +33,9 @@ OWNER = frozenset({"customer"})  # the customer of the order, series or ticket
 ASSIGNED = frozenset({"provider"})  # the provider of the job or of the offer
 SUPPORT = frozenset({"support", "superuser"})
 SUPPORT_AND_QUALITY = frozenset({"support", "quality", "superuser"})
+FINANCE = frozenset({"finance", "superuser"})
+# Staff who read the books (ledger.view_journalentry).
+BOOKKEEPING = frozenset({"support", "quality", "finance", "superuser"})
 VETTING = frozenset({"vetting", "superuser"})
 VETTING_AND_QUALITY = frozenset({"vetting", "quality", "superuser"})
 SUPERUSER = frozenset({"superuser"})
@@ -49,6 +53,8 @@ NAMED = (
     (OWNER | ASSIGNED | SUPPORT_AND_QUALITY, "its customer and provider, support, quality"),
     (SUPPORT, "support"),
     (SUPPORT_AND_QUALITY, "support, quality"),
+    (FINANCE, "finance"),
+    (BOOKKEEPING, "support, quality, finance"),
     (VETTING, "vetting"),
     (VETTING_AND_QUALITY, "vetting, quality"),
     (SUPERUSER, "superuser only"),
@@ -96,6 +102,17 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
     "matching:other_providers": row(NOBODY, OWNER),
     "reviews:rate": row(OWNER, OWNER),
     "ledger:wallet": row(CUSTOMERS),
+    # Paying (R-PAY-2): the order's customer pays; the gateway's return and callback are open
+    # to anyone (the gateway is asked, the callback's signature checked); receipts for their
+    # customer and the staff who may see receipts.
+    "payments:pay": row(OWNER, OWNER),
+    "payments:return": row(EVERYONE),
+    "payments:callback": row(NOBODY, EVERYONE),
+    "payments:receipt_pdf": row(OWNER | frozenset({"support", "finance", "superuser"})),
+    "payments:sandbox_card": row(EVERYONE, EVERYONE),
+    "payments_api:start": row(NOBODY, OWNER),
+    "payments_api:payment": row(OWNER),
+    "payments_api:wallet": row(CUSTOMERS),
     "support:list": row(SIGNED_IN, SIGNED_IN),
     "support:detail": row(OWNER, OWNER),
     "support:new_for_order": row(OWNER, OWNER),
@@ -112,6 +129,10 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
     "providers:application_withdraw": row(NOBODY, PROVIDER_ACCOUNTS),
     "providers:commitment": row(PROVIDER_ACCOUNTS, PROVIDER_ACCOUNTS),
     "providers:suspension": row(PROVIDER_ACCOUNTS, PROVIDER_ACCOUNTS),
+    # Earnings (R-PAY-4): applicants are sent to their application.
+    "payments:earnings": row(PROVIDER_ACCOUNTS, PROVIDER_ACCOUNTS),
+    "payments:earnings_statement": row(PROVIDER_ACCOUNTS),
+    "payments:earnings_statement_pdf": row(PROVIDER_ACCOUNTS),
     # Staff pages outside the admin.
     "orders:phone_take": row(SUPPORT, SUPPORT),
     "orders:phone_times": row(SUPPORT),
@@ -124,6 +145,7 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
     "providers:staff_funnel": row(VETTING_AND_QUALITY, VETTING_AND_QUALITY),
     "reviews:staff_calls": row(SUPPORT_AND_QUALITY, SUPPORT_AND_QUALITY),
     "reviews:staff_call": row(SUPPORT_AND_QUALITY, SUPPORT_AND_QUALITY),
+    "ledger:overview": row(BOOKKEEPING),
     # The API (tokens only): customers, their own objects.
     "accounts_api:token": row(NOBODY, EVERYONE),
     "accounts_api:logout": row(NOBODY, SIGNED_IN),
@@ -151,8 +173,8 @@ ADMIN_TABLE: dict[str, frozenset[str]] = {
     "auth.group": SUPERUSER,
     "core.outboxtask": SUPERUSER,
     "core.outgoingmessage": SUPPORT_AND_QUALITY,
-    "ledger.journalentry": SUPPORT_AND_QUALITY,
-    "ledger.ledgeraccount": SUPPORT_AND_QUALITY,
+    "ledger.journalentry": BOOKKEEPING,
+    "ledger.ledgeraccount": BOOKKEEPING,
     "matching.offer": SUPPORT_AND_QUALITY,
     "matching.recommendation": SUPPORT_AND_QUALITY,
     "orders.carerecipientaccess": SUPERUSER,
@@ -164,6 +186,14 @@ ADMIN_TABLE: dict[str, frozenset[str]] = {
     "orders.recurringseries": SUPPORT,
     "orders.servicecategory": SUPERUSER,
     "orders.servicetype": frozenset({"vetting", "support", "superuser"}),
+    "payments.commissiontable": FINANCE,
+    "payments.earningrecord": FINANCE,
+    "payments.payment": BOOKKEEPING,
+    "payments.payoutaccount": FINANCE,
+    "payments.payoutrun": FINANCE,
+    "payments.receipt": frozenset({"support", "finance", "superuser"}),
+    "payments.refund": frozenset({"support", "finance", "superuser"}),
+    "payments.sandboxcharge": SUPERUSER,
     "providers.commitmenttext": VETTING,
     "providers.course": VETTING,
     "providers.documentaccess": VETTING,

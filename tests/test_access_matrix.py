@@ -32,6 +32,9 @@ from core.kept import forget_everything
 from matching.models import BatchRun, Offer, OfferStatus
 from orders.models import Channel, OrderStatus
 from orders.services.contracts import generate_contract
+from payments.gateways import sandbox
+from payments.models import SandboxCharge
+from payments.services import checkout
 from providers.models import ProviderStatus
 from reviews.models import ProviderFeedbackCall
 from support.services import open_ticket
@@ -106,6 +109,7 @@ def world(settings, tmp_path) -> World:
         "vetting": staff(StaffGroup.VETTING, "Vera Vetting"),
         "support": staff(StaffGroup.SUPPORT, "Sam Support"),
         "quality": staff(StaffGroup.QUALITY, "Quinn Quality"),
+        "finance": staff(StaffGroup.FINANCE, "Fiona Finance"),
         "superuser": superuser,
     }
     assert set(users) == set(PERSONAS)
@@ -145,6 +149,7 @@ def world(settings, tmp_path) -> World:
         provider=provider, milestone=10, due_at=timezone.now() + timedelta(days=1)
     )
     ticket = open_ticket(opened_by=customer, order=confirmed, subject="Late", body="Still waiting")
+    receipt, open_charge = paid_and_open_payments(done, by_phone)
     from .providers.test_documents import make_document
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
@@ -189,8 +194,27 @@ def world(settings, tmp_path) -> World:
         "matching_api:recommendations": {"pk": waiting.pk},
         "matching_api:choose": {"pk": waiting.pk},
         "matching_api:others": {"pk": waiting.pk},
+        "payments:pay": {"pk": waiting.pk},
+        "payments:return": {"gateway": "sandbox"},
+        "payments:callback": {"gateway": "sandbox"},
+        "payments:receipt_pdf": {"pk": receipt.pk},
+        "payments:sandbox_card": {"charge_id": open_charge.charge_id},
+        "payments_api:start": {"pk": waiting.pk},
+        "payments_api:payment": {"reference": receipt.payment.reference},
     }
     return World(users=users, kwargs=kwargs)
+
+
+def paid_and_open_payments(paid_order, open_order):
+    """A payment paid through the sandbox (its receipt) and one waiting on the card page."""
+    paid = checkout.start_payment(order=paid_order, customer=paid_order.customer)
+    paid = checkout.send_to_gateway(paid, return_url="http://testserver/r", callback_url="")
+    charge = SandboxCharge.objects.get(charge_id=paid.gateway_reference)
+    sandbox.SandboxGateway.pay(charge, sandbox.PAYING_CARD)
+    paid = checkout.recheck_payment(paid)
+    waiting = checkout.start_payment(order=open_order, customer=open_order.customer)
+    waiting = checkout.send_to_gateway(waiting, return_url="http://testserver/r", callback_url="")
+    return paid.receipt, SandboxCharge.objects.get(charge_id=waiting.gateway_reference)
 
 
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
