@@ -37,6 +37,7 @@ chromium:
 demo: install messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_money
 
 run: demo
 	@echo "Development server, DEBUG on: not for production (see docs/operations.md)."

@@ -97,3 +97,23 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(capsys):
     assert Interview.objects.get(status="scheduled").interviewer.phone == "+989120000000"
     assert Scorecard.objects.filter(passed=True).count() == 2
     assert Enrollment.objects.filter(provider__user__phone="+989122000005").count() == 2
+
+
+@pytest.mark.requirement("R-PAY-4")
+def test_the_demo_publishes_one_commission_table(capsys):
+    from payments.models import CommissionTable
+    from payments.services.earnings import commission_for
+
+    call_command("load_demo")
+    call_command("load_demo_money")
+    call_command("load_demo_money")
+    table = CommissionTable.objects.get()
+    assert table.is_published and table.rules.count() == 2
+    assert "Commission: 20 %" in capsys.readouterr().out
+    from orders.models import ServiceType
+    from providers.models import ProviderTier
+
+    service = ServiceType.objects.first()
+    standard = commission_for(service_type_id=service.pk, tier=ProviderTier.STANDARD)
+    top = commission_for(service_type_id=service.pk, tier=ProviderTier.values[-1])
+    assert (standard.table, standard.percent, top.percent) == (table, 20, 15)

@@ -5,24 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_the_database_guards_the_books'),
+        ("ledger", "0002_the_database_guards_the_books"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='ledgeraccount',
-            name='ledger_holder_matches_kind',
+            model_name="ledgeraccount",
+            name="ledger_holder_matches_kind",
         ),
         migrations.AlterField(
-            model_name='ledgeraccount',
-            name='kind',
-            field=models.CharField(choices=[('customer_wallet', 'Customer wallet'), ('customer_due', 'Owed by the customer'), ('customer_orders', "Customer's orders (paid ahead or owed)"), ('provider_earnings', 'Provider earnings payable'), ('revenue', 'Platform revenue (commission and fees)'), ('gateway_clearing', 'Payment gateway clearing'), ('refunds', 'Refunds'), ('compensation', 'Compensation and credits granted'), ('fines', 'Fines received'), ('bonuses', 'Bonuses paid'), ('payouts', 'Payouts sent to banks')], max_length=32, verbose_name='kind'),
+            model_name="ledgeraccount",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("customer_wallet", "Customer wallet"),
+                    ("customer_due", "Owed by the customer"),
+                    ("customer_orders", "Customer's orders (paid ahead or owed)"),
+                    ("provider_earnings", "Provider earnings payable"),
+                    ("revenue", "Platform revenue (commission and fees)"),
+                    ("gateway_clearing", "Payment gateway clearing"),
+                    ("refunds", "Refunds"),
+                    ("compensation", "Compensation and credits granted"),
+                    ("fines", "Fines received"),
+                    ("bonuses", "Bonuses paid"),
+                    ("payouts", "Payouts sent to banks"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('holder__isnull', False), ('kind__in', ('customer_wallet', 'customer_due', 'customer_orders', 'provider_earnings'))), models.Q(models.Q(('kind__in', ('customer_wallet', 'customer_due', 'customer_orders', 'provider_earnings')), _negated=True), ('holder__isnull', True)), _connector='OR'), name='ledger_holder_matches_kind'),
+            model_name="ledgeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("holder__isnull", False),
+                        (
+                            "kind__in",
+                            (
+                                "customer_wallet",
+                                "customer_due",
+                                "customer_orders",
+                                "provider_earnings",
+                            ),
+                        ),
+                    ),
+                    models.Q(
+                        models.Q(
+                            (
+                                "kind__in",
+                                (
+                                    "customer_wallet",
+                                    "customer_due",
+                                    "customer_orders",
+                                    "provider_earnings",
+                                ),
+                            ),
+                            _negated=True,
+                        ),
+                        ("holder__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_holder_matches_kind",
+            ),
         ),
     ]

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0014_balance_entries_into_the_ledger'),
+        ("orders", "0014_balance_entries_into_the_ledger"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='servicetype',
-            name='payment_timing',
-            field=models.CharField(choices=[('at_booking', 'At booking (held until the job is done)'), ('after_completion', 'After the job is done')], default='at_booking', max_length=20, verbose_name='customer pays'),
+            model_name="servicetype",
+            name="payment_timing",
+            field=models.CharField(
+                choices=[
+                    ("at_booking", "At booking (held until the job is done)"),
+                    ("after_completion", "After the job is done"),
+                ],
+                default="at_booking",
+                max_length=20,
+                verbose_name="customer pays",
+            ),
         ),
     ]

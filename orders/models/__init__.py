@@ -66,6 +66,7 @@ __all__ = [
     "OrderOption",
     "OrderQuerySet",
     "OrderStatus",
+    "PaymentTiming",
     "PriceBook",
     "PriceBookLocked",
     "PriceBookStatus",
@@ -82,5 +83,4 @@ __all__ = [
     "ServiceCategory",
     "ServiceOption",
     "ServiceType",
-    "PaymentTiming",
 ]
