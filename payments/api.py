@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -139,6 +139,14 @@ class PaymentDetailView(CustomerAPIView):
         tags=TAGS,
         operation_id="payments_retrieve",
         summary="How one of your payments stands",
+        parameters=[
+            OpenApiParameter(
+                "reference",
+                str,
+                OpenApiParameter.PATH,
+                description=_("The payment's reference, as starting it answered."),
+            )
+        ],
         responses={200: PaymentOut, **AUTH_ERRORS, **NOT_FOUND},
     )
     def get(self, request, reference):
