@@ -19,8 +19,12 @@ pytestmark = pytest.mark.requirement("R-SEC-1")
 
 ROOT = Path(django_settings.BASE_DIR)
 TEMPLATES = ROOT / "templates"
-# Rendered to a PDF by WeasyPrint, never served as a page: its <style> meets no browser.
-NOT_PAGES = {"orders/contract_pdf.html"}
+# Rendered to PDFs by WeasyPrint, never served as pages: their <style> meets no browser.
+NOT_PAGES = {
+    "orders/contract_pdf.html",
+    "payments/receipt_pdf.html",
+    "payments/statement_pdf.html",
+}
 
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
